@@ -1,5 +1,13 @@
 """Pydantic models and enums of the domain (DESIGN.md §1, §4)."""
 
+from zhengai.model.alert import Alert, AlertStatus, AlertValue, DataGap
+from zhengai.model.catalog import (
+    DiagnosisCatalog,
+    DiagnosisElement,
+    DiagnosisItem,
+    DiagnosisPoint,
+    Requirement,
+)
 from zhengai.model.core import (
     AttributeValue,
     Indicator,
@@ -10,23 +18,37 @@ from zhengai.model.core import (
 )
 from zhengai.model.enums import Aggregator, Direction, Level, System, Tier, UnknownLevel
 from zhengai.model.period import DEFAULT_CALENDAR, BadPeriod, Period, PeriodKind, TermCalendar
+from zhengai.model.rule import LadderStep, PackIdentity, SeverityDef, WarningRule
 
 __all__ = [
     "DEFAULT_CALENDAR",
     "Aggregator",
+    "Alert",
+    "AlertStatus",
+    "AlertValue",
     "AttributeValue",
     "BadPeriod",
+    "DataGap",
+    "DiagnosisCatalog",
+    "DiagnosisElement",
+    "DiagnosisItem",
+    "DiagnosisPoint",
     "Direction",
     "Indicator",
     "IndicatorCatalog",
+    "LadderStep",
     "Level",
     "Observation",
+    "PackIdentity",
     "Period",
     "PeriodKind",
+    "Requirement",
+    "SeverityDef",
     "Subject",
     "System",
     "TermCalendar",
     "Tier",
     "UnknownIndicator",
     "UnknownLevel",
+    "WarningRule",
 ]
