@@ -218,7 +218,7 @@ def _require(
                     hint=hint or did_you_mean(key, table.headers),
                 ),
                 1,
-                -1,
+                len(table.headers),  # after the problems of columns that are there
             )
     return ok
 
@@ -527,7 +527,7 @@ def _observations(
 def _long_form(
     table: Table, columns: dict[str, int], problems: _Problems, default: Period | None
 ) -> _Long | None:
-    needed = ["subject_id", "indicator", "value"] + ([] if default else ["period"])
+    needed = ["subject_id", "indicator", *([] if default else ["period"]), "value"]
     if not _require(table, columns, needed, OBSERVATION_COLUMNS, problems):
         return None
     n = len(table)

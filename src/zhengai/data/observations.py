@@ -366,8 +366,7 @@ def _population(subjects: Population) -> tuple[ObjectArray, Subjects | None]:
     if isinstance(subjects, Subjects):
         return subjects.ids, subjects
     ids = object_array([str(s) for s in subjects])
-    _, labels = factorize_text(ids)
-    if len(labels) != len(ids):
+    if len(set(ids.tolist())) != len(ids):
         seen: set[object] = set()
         repeated = next(i for i in ids.tolist() if i in seen or seen.add(i))  # type: ignore[func-returns-value]
         raise DuplicateSubject(f"subject id {repeated!r} appears twice in the population")
@@ -389,12 +388,14 @@ def _last_recorded(
         return rows, keys
     d_rows, d_keys = rows[repeated], keys[repeated]
     times = recorded_at[d_rows].view(np.int64)  # NaT is the smallest int64
-    order = np.lexsort((d_rows, times, d_keys))
-    d_rows, d_keys = d_rows[order], d_keys[order]
-    last = np.append(d_keys[1:] != d_keys[:-1], True)
+    # rows ascend already; a stable sort by time puts the winner of each key last
+    order = np.argsort(times, kind="stable") if (times != times[0]).any() else np.arange(len(times))
+    backwards = order[::-1]
+    _, first = np.unique(d_keys[backwards], return_index=True)
+    chosen = backwards[first]
     return (
-        np.concatenate([rows[~repeated], d_rows[last]]),
-        np.concatenate([keys[~repeated], d_keys[last]]),
+        np.concatenate([rows[~repeated], d_rows[chosen]]),
+        np.concatenate([keys[~repeated], d_keys[chosen]]),
     )
 
 
