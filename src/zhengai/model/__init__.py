@@ -17,6 +17,16 @@ from zhengai.model.core import (
     UnknownIndicator,
 )
 from zhengai.model.enums import Aggregator, Direction, Level, System, Tier, UnknownLevel
+from zhengai.model.goal import (
+    EdgeKind,
+    Goal,
+    GoalIndicator,
+    GoalStatus,
+    Health,
+    ProgressMethod,
+    Revision,
+    TaskClass,
+)
 from zhengai.model.period import DEFAULT_CALENDAR, BadPeriod, Period, PeriodKind, TermCalendar
 from zhengai.model.rule import LadderStep, PackIdentity, SeverityDef, WarningRule
 
@@ -34,6 +44,11 @@ __all__ = [
     "DiagnosisItem",
     "DiagnosisPoint",
     "Direction",
+    "EdgeKind",
+    "Goal",
+    "GoalIndicator",
+    "GoalStatus",
+    "Health",
     "Indicator",
     "IndicatorCatalog",
     "LadderStep",
@@ -42,10 +57,13 @@ __all__ = [
     "PackIdentity",
     "Period",
     "PeriodKind",
+    "ProgressMethod",
     "Requirement",
+    "Revision",
     "SeverityDef",
     "Subject",
     "System",
+    "TaskClass",
     "TermCalendar",
     "Tier",
     "UnknownIndicator",
