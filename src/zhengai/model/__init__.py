@@ -1,5 +1,6 @@
 """Pydantic models and enums of the domain (DESIGN.md §1, §4)."""
 
+from zhengai.model.action import Action, ActionEvent, ActionEventKind, ActionStatus
 from zhengai.model.alert import Alert, AlertStatus, AlertValue, DataGap
 from zhengai.model.catalog import (
     DiagnosisCatalog,
@@ -27,17 +28,35 @@ from zhengai.model.goal import (
     Revision,
     TaskClass,
 )
+from zhengai.model.loop import (
+    BuiltinGuard,
+    ExprGuard,
+    GuardName,
+    LoopDefinition,
+    RaisingPolicy,
+    RaisingPolicyKind,
+    SmallLoopDefinition,
+    StateDefinition,
+    Step,
+    TransitionDefinition,
+    load_loop,
+)
 from zhengai.model.period import DEFAULT_CALENDAR, BadPeriod, Period, PeriodKind, TermCalendar
 from zhengai.model.rule import LadderStep, PackIdentity, SeverityDef, WarningRule
 
 __all__ = [
     "DEFAULT_CALENDAR",
+    "Action",
+    "ActionEvent",
+    "ActionEventKind",
+    "ActionStatus",
     "Aggregator",
     "Alert",
     "AlertStatus",
     "AlertValue",
     "AttributeValue",
     "BadPeriod",
+    "BuiltinGuard",
     "DataGap",
     "DiagnosisCatalog",
     "DiagnosisElement",
@@ -45,28 +64,38 @@ __all__ = [
     "DiagnosisPoint",
     "Direction",
     "EdgeKind",
+    "ExprGuard",
     "Goal",
     "GoalIndicator",
     "GoalStatus",
+    "GuardName",
     "Health",
     "Indicator",
     "IndicatorCatalog",
     "LadderStep",
     "Level",
+    "LoopDefinition",
     "Observation",
     "PackIdentity",
     "Period",
     "PeriodKind",
     "ProgressMethod",
+    "RaisingPolicy",
+    "RaisingPolicyKind",
     "Requirement",
     "Revision",
     "SeverityDef",
+    "SmallLoopDefinition",
+    "StateDefinition",
+    "Step",
     "Subject",
     "System",
     "TaskClass",
     "TermCalendar",
     "Tier",
+    "TransitionDefinition",
     "UnknownIndicator",
     "UnknownLevel",
     "WarningRule",
+    "load_loop",
 ]
