@@ -1,0 +1,130 @@
+"""SQL constructs whose spelling differs between databases (DESIGN.md §7 overrides).
+
+* ``least``/``greatest`` with SQL-NULL semantics: PostgreSQL's ``LEAST`` skips
+  NULLs, so it is wrapped in a NULL check; SQLite spells them ``MIN``/``MAX``.
+* ``peer_median``: MariaDB has ``MEDIAN() OVER``; PostgreSQL has no median
+  window function, so it runs ``percentile_cont`` in a correlated subquery;
+  SQLite has neither, so it counts: a value is a median candidate when at least
+  half the group is ``<=`` it and at least half is ``>=`` it, and the median is
+  the mean of the (one or two distinct) candidates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, and_, func, literal_column, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, case, null
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseList
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.util import ClauseAdapter, find_tables
+
+from zhengai.expr.errors import SqlUnsupported
+
+__all__ = ["extreme", "median_over", "to_float"]
+
+
+class _Extreme(FunctionElement[float]):
+    """``LEAST``/``GREATEST`` of numbers (never NULL inputs: callers guard them)."""
+
+    type = Float()
+    inherit_cache = True
+
+    def __init__(self, which: str, *args: ColumnElement[Any]) -> None:
+        self.which = which
+        super().__init__(*args)
+
+
+@compiles(_Extreme)
+def _extreme_default(element: _Extreme, compiler: SQLCompiler, **kw: Any) -> str:
+    name = "LEAST" if element.which == "min" else "GREATEST"
+    return f"{name}({compiler.process(element.clause_expr.element, **kw)})"
+
+
+@compiles(_Extreme, "sqlite")
+def _extreme_sqlite(element: _Extreme, compiler: SQLCompiler, **kw: Any) -> str:
+    name = "MIN" if element.which == "min" else "MAX"
+    return f"{name}({compiler.process(element.clause_expr.element, **kw)})"
+
+
+def extreme(which: str, args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """``min``/``max`` of ``args``, NULL when any argument is NULL (in every database)."""
+    any_null = or_(*(a.is_(None) for a in args))
+    return case((any_null, null()), else_=_Extreme(which, *args))
+
+
+def to_float(x: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Make integer columns divide as reals (SQLite/MariaDB would divide integers)."""
+    return x * literal_column("1E0")
+
+
+class _Median(ColumnElement[float]):
+    """The median of ``x`` over rows of the same ``partition`` (NULLs ignored)."""
+
+    type = Float()
+    inherit_cache = False
+
+    def __init__(self, x: ColumnElement[Any], partition: list[ColumnElement[Any]]) -> None:
+        self.x = x
+        self.partition = partition
+
+
+@compiles(_Median, "mysql")
+def _median_mariadb(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
+    over = func.median(element.x).over(partition_by=element.partition or None)
+    return compiler.process(over, **kw)
+
+
+def _correlated(element: _Median) -> tuple[Any, Any, ColumnElement[Any]]:
+    tables = find_tables(ClauseList(element.x, *element.partition), include_aliases=True)
+    if len(tables) != 1:
+        raise SqlUnsupported(
+            "peer_median 在此数据库中需要单表列 (needs columns of exactly one table)"
+        )
+    return tables[0].alias(), tables[0].alias(), element.x
+
+
+def _same_group(adapter: ClauseAdapter, partition: list[ColumnElement[Any]]) -> Any:
+    return and_(*(adapter.traverse(p) == p for p in partition)) if partition else True
+
+
+@compiles(_Median, "postgresql")
+def _median_postgresql(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
+    inner, _, x = _correlated(element)
+    adapter = ClauseAdapter(inner)
+    x2 = adapter.traverse(x)
+    sub = (
+        select(func.percentile_cont(0.5).within_group(x2))
+        .where(_same_group(adapter, element.partition))
+        .scalar_subquery()
+    )
+    return compiler.process(sub, **kw)
+
+
+@compiles(_Median)
+def _median_counting(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
+    cand, other, x = _correlated(element)
+    cand_ad, other_ad = ClauseAdapter(cand), ClauseAdapter(other)
+    v, w = cand_ad.traverse(x), other_ad.traverse(x)
+    group = _same_group(other_ad, element.partition)
+    total = select(func.count(w)).where(group).scalar_subquery()
+    below = select(func.count(w)).where(group, w <= v).scalar_subquery()
+    above = select(func.count(w)).where(group, w >= v).scalar_subquery()
+    sub = (
+        select(func.avg(v.distinct()))
+        .where(
+            _same_group(cand_ad, element.partition),
+            v.is_not(None),
+            below * 2 >= total,
+            above * 2 >= total,
+        )
+        .scalar_subquery()
+    )
+    return compiler.process(sub, **kw)
+
+
+def median_over(x: ColumnElement[Any], partition: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """The per-group median of ``x`` as a column (spelled per database, see module doc)."""
+    return _Median(x, partition)
