@@ -1,0 +1,553 @@
+"""Append-only state data: bulk ingest and "latest version as of" reads.
+
+Ingest stages the rows in a temporary table with the fastest loader each database
+has (PostgreSQL ``COPY`` through psycopg, the driver's ``executemany`` elsewhere),
+then moves them with one ``INSERT … SELECT`` that skips rows already stored
+(an anti-join on the read index) and links each new version to the one it
+supersedes.  Everything happens in the caller's transaction: all rows or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import (
+    Column,
+    Double,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from zhengai.errors import Where
+from zhengai.model import Observation, Period, PeriodKind
+from zhengai.model.period import BadPeriod
+from zhengai.store._sql import dropping, temp_ids, temp_table
+from zhengai.store.connect import family
+from zhengai.store.errors import BadObservations
+from zhengai.store.records import IngestResult
+from zhengai.store.schema import observations
+from zhengai.store.types import UtcDateTime
+
+if TYPE_CHECKING:
+    from zhengai.data import Observations
+
+__all__ = [
+    "ObservationInput",
+    "ProgressCallback",
+    "StoredObservations",
+    "as_periods",
+    "ingest",
+    "latest_query",
+    "read_latest",
+    "read_versions",
+]
+
+
+class _Columnar(Protocol):
+    """Anything with the columns of :class:`zhengai.data.Observations`."""
+
+    @property
+    def subject_id(self) -> Any: ...
+    @property
+    def indicator(self) -> Any: ...
+    @property
+    def period(self) -> Any: ...
+    @property
+    def value(self) -> Any: ...
+
+
+#: What :meth:`Store.ingest` accepts.
+ObservationInput: TypeAlias = (
+    "_Columnar | Mapping[str, Sequence[Any] | NDArray[Any]] | Iterable[Observation]"
+)
+#: ``progress(rows_done, rows_total)``, called after each batch.
+ProgressCallback = Callable[[int, int], None]
+
+_COLUMNS = ("subject_id", "indicator", "period", "value", "source", "recorded_at")
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite storage format: text compares in order
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservations:
+    """Observations read back from the store, as aligned columns.
+
+    ``value`` is float64 with NaN for a missing value; ``supersedes`` is the id of
+    the version a row replaced (None for a first version).
+    """
+
+    id: NDArray[np.int64]
+    subject_id: list[str]
+    indicator: list[str]
+    period: list[str]
+    value: NDArray[np.float64]
+    source: list[str | None]
+    recorded_at: list[datetime]
+    supersedes: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def to_models(self) -> list[Observation]:
+        """One :class:`~zhengai.model.Observation` per row (for small results and tests)."""
+        return [
+            Observation(
+                subject_id=s,
+                indicator=i,
+                period=p,
+                value=None if np.isnan(v) else float(v),
+                source=src,
+                recorded_at=t,
+            )
+            for s, i, p, v, src, t in zip(
+                self.subject_id,
+                self.indicator,
+                self.period,
+                self.value,
+                self.source,
+                self.recorded_at,
+                strict=True,
+            )
+        ]
+
+    def to_data(self) -> Observations:
+        """The same rows as a columnar :class:`zhengai.data.Observations` for evaluation."""
+        from zhengai.data import Observations
+
+        return Observations(
+            self.subject_id,
+            self.indicator,
+            self.period,
+            self.value,
+            self.source,
+            [t.replace(tzinfo=None) for t in self.recorded_at],
+        )
+
+
+# -- input ------------------------------------------------------------------------------
+def _columns(data: ObservationInput) -> dict[str, Any]:
+    """The six input columns as arrays or lists of equal length."""
+    if isinstance(data, Mapping):
+        missing = [c for c in _COLUMNS[:4] if c not in data]
+        if missing:
+            raise BadObservations(
+                f"observation columns missing: {', '.join(missing)}",
+                hint="give subject_id, indicator, period and value (source, recorded_at optional)",
+            )
+        cols: dict[str, Any] = {c: data.get(c) for c in _COLUMNS}
+    elif all(hasattr(data, c) for c in _COLUMNS[:4]) and not isinstance(data, Observation):
+        cols = {c: getattr(data, c, None) for c in _COLUMNS}
+    else:
+        rows = list(data)  # type: ignore[arg-type]
+        if rows and not isinstance(rows[0], Observation):
+            raise BadObservations(
+                f"cannot ingest {type(rows[0]).__name__} rows",
+                hint="pass zhengai.data.Observations, a dict of columns or Observation objects",
+            )
+        cols = {
+            "subject_id": [r.subject_id for r in rows],
+            "indicator": [r.indicator for r in rows],
+            "period": [str(r.period) for r in rows],
+            "value": [r.value for r in rows],
+            "source": [r.source for r in rows],
+            "recorded_at": [r.recorded_at for r in rows],
+        }
+    n = len(cols["subject_id"])
+    for name in _COLUMNS:
+        if cols[name] is None:
+            cols[name] = [None] * n
+        elif len(cols[name]) != n:
+            raise BadObservations(
+                f"column {name} has {len(cols[name])} values for {n} subject ids",
+                where=Where(column=name),
+            )
+    return cols
+
+
+def _values(column: Any) -> list[float | None]:
+    """Floats with NaN turned into None (missing is NULL, never NaN, in the database)."""
+    try:
+        floats = np.asarray(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        floats = np.array([np.nan if v is None else v for v in column], dtype=np.float64)
+    out = floats.astype(object)
+    out[np.isnan(floats)] = None
+    result: list[float | None] = out.tolist()
+    return result
+
+
+def _times(column: Any) -> list[datetime | None]:
+    """Naive UTC datetimes (or None) from datetimes or a ``datetime64`` array."""
+    if isinstance(column, np.ndarray) and np.issubdtype(column.dtype, np.datetime64):
+        result: list[datetime | None] = column.astype("datetime64[us]").astype(object).tolist()
+        return result
+    return [
+        None if t is None else t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+        for t in column
+    ]
+
+
+def _texts(column: Any, name: str, offset: int) -> list[Any]:
+    items: list[Any] = column.tolist() if isinstance(column, np.ndarray) else list(column)
+    if name != "source" and (None in items or "" in items):
+        bad = items.index(None) if None in items else items.index("")
+        raise BadObservations(
+            f"observation {offset + bad + 1} has no {name}",
+            where=Where(row=offset + bad + 1, column=name),
+        )
+    return items
+
+
+def _period_table(distinct: set[str], texts: list[str], offset: int) -> dict[str, Period]:
+    """Parse each distinct period once; a bad one names the first row that has it."""
+    found: dict[str, Period] = {}
+    for text_ in sorted(distinct):
+        try:
+            found[text_] = Period.parse(text_)
+        except BadPeriod as exc:
+            row = offset + texts.index(text_) + 1
+            raise BadObservations(
+                f"bad period {text_!r}", where=Where(row=row, column="period"), hint=exc.hint
+            ) from exc
+    return found
+
+
+# -- ingest --------------------------------------------------------------------------------
+def ingest(
+    conn: Connection,
+    school: str,
+    data: ObservationInput,
+    *,
+    batch_size: int,
+    progress: ProgressCallback | None,
+    now: datetime,
+) -> IngestResult:
+    """Stage, then insert the new rows; see :meth:`zhengai.store.Store.ingest`."""
+    if batch_size < 1:
+        raise BadObservations(f"batch_size must be at least 1, got {batch_size}")
+    started = perf_counter()
+    cols = _columns(data)
+    total = len(cols["subject_id"])
+    if total == 0:
+        return IngestResult(0, 0, perf_counter() - started)
+    kind = family(conn.dialect.name)
+    staging = temp_table(
+        "ingest",
+        Column("subject_id", String(128)),
+        Column("indicator", String(64)),
+        Column("period", String(16)),
+        Column("value", Double),
+        Column("source", String(255)),
+        Column("recorded_at", UtcDateTime()),
+    )
+    _lock_school(conn, school)
+    try:
+        staging.create(conn)
+        with dropping(conn, staging):
+            periods = _stage(conn, kind, staging, cols, batch_size, progress, total)
+            added = _insert_new(conn, school, staging, periods, now)
+    finally:
+        _unlock_school(conn, school)
+    return IngestResult(total, added, perf_counter() - started)
+
+
+def _stage(
+    conn: Connection,
+    kind: str,
+    staging: Table,
+    cols: dict[str, Any],
+    batch_size: int,
+    progress: ProgressCallback | None,
+    total: int,
+) -> dict[str, Period]:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    names = ", ".join(_COLUMNS)
+    periods: dict[str, Period] = {}
+    cursor = dbapi.cursor()
+    try:
+        for start in range(0, total, batch_size):
+            stop = min(start + batch_size, total)
+            subject = _texts(cols["subject_id"][start:stop], "subject_id", start)
+            indicator = _texts(cols["indicator"][start:stop], "indicator", start)
+            period = [str(p) for p in _texts(cols["period"][start:stop], "period", start)]
+            periods.update(_period_table(set(period) - periods.keys(), period, start))
+            value = _values(cols["value"][start:stop])
+            source = _texts(cols["source"][start:stop], "source", start)
+            times: list[Any] = _times(cols["recorded_at"][start:stop])
+            if kind == "sqlite":
+                times = [None if t is None else t.strftime(_SQLITE_TIME) for t in times]
+            rows = zip(subject, indicator, period, value, source, times, strict=True)
+            if kind == "postgresql":
+                with cursor.copy(f"COPY {staging.name} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["?" if kind == "sqlite" else "%s"] * len(_COLUMNS))
+                cursor.executemany(
+                    f"INSERT INTO {staging.name} ({names}) VALUES ({marks})", list(rows)
+                )
+            if progress is not None:
+                progress(stop, total)
+    finally:
+        cursor.close()
+    return periods
+
+
+def _insert_new(
+    conn: Connection, school: str, staging: Table, periods: dict[str, Period], now: datetime
+) -> int:
+    s = staging.c
+    kind_of = case({p: per.kind.value for p, per in periods.items()}, value=s.period)
+    ordinal_of = case({p: per.ordinal for p, per in periods.items()}, value=s.period)
+    # Stored periods are canonical ("2025-9" arrives, "2025-09" is stored).
+    canonical = case({p: str(per) for p, per in periods.items()}, value=s.period)
+    recorded = func.coalesce(s.recorded_at, literal(now, UtcDateTime()))
+    o = observations.alias("o")
+    same_key = and_(
+        o.c.school_id == school,
+        o.c.period_kind == kind_of,
+        o.c.period_ordinal == ordinal_of,
+        o.c.indicator == s.indicator,
+        o.c.subject_id == s.subject_id,
+    )
+    columns: list[Any] = [
+        literal(school, String(64)),
+        s.subject_id,
+        s.indicator,
+        canonical,
+        kind_of,
+        ordinal_of,
+        s.value,
+        s.source,
+        recorded,
+    ]
+    if not _any_stored(conn, school, periods.values()):
+        # New periods (the usual case): nothing to skip and nothing superseded.
+        source_rows = select(*columns, literal(None, observations.c.supersedes.type))
+    else:
+        # Some of these periods hold data already: skip exact re-submissions and link
+        # each new version to the newest one stored for its key.
+        newest = select(func.max(o.c.id)).where(same_key).scalar_subquery()
+        source_rows = select(*columns, newest).where(
+            ~exists().where(
+                same_key,
+                o.c.value.is_not_distinct_from(s.value),
+                o.c.source.is_not_distinct_from(s.source),
+                or_(s.recorded_at.is_(None), o.c.recorded_at == s.recorded_at),
+            )
+        )
+    target = [
+        "school_id",
+        "subject_id",
+        "indicator",
+        "period",
+        "period_kind",
+        "period_ordinal",
+        "value",
+        "source",
+        "recorded_at",
+        "supersedes",
+    ]
+    result = conn.execute(observations.insert().from_select(target, source_rows))
+    return int(result.rowcount)
+
+
+def _any_stored(conn: Connection, school: str, periods: Iterable[Period]) -> bool:
+    clauses = _period_clause(list(periods))
+    query = select(observations.c.id).where(observations.c.school_id == school, clauses).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def _lock_key(school: str) -> int:
+    digest = hashlib.sha256(f"zhengai.ingest:{school}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _lock_school(conn: Connection, school: str) -> None:
+    """Serialise ingests of one school, so two concurrent re-submissions cannot both add.
+
+    SQLite has a single writer anyway; PostgreSQL's lock ends with the transaction.
+    """
+    kind = family(conn.dialect.name)
+    if kind == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(school)})
+    elif kind == "mysql":
+        conn.execute(text("SELECT GET_LOCK(:k, 600)"), {"k": f"zhengai.ingest.{school}"[:64]})
+
+
+def _unlock_school(conn: Connection, school: str) -> None:
+    if family(conn.dialect.name) == "mysql":
+        conn.execute(text("SELECT RELEASE_LOCK(:k)"), {"k": f"zhengai.ingest.{school}"[:64]})
+
+
+# -- reads ------------------------------------------------------------------------------------
+def as_periods(period: str | Period | Iterable[str | Period] | None) -> list[Period] | None:
+    """One period, several, or None (all periods)."""
+    if period is None:
+        return None
+    if isinstance(period, str | Period):
+        return [Period.parse(period)]
+    return [Period.parse(p) for p in period]
+
+
+def _period_clause(periods: list[Period]) -> Any:
+    by_kind: dict[PeriodKind, list[int]] = {}
+    for p in periods:
+        by_kind.setdefault(p.kind, []).append(p.ordinal)
+    return or_(
+        *(
+            and_(
+                observations.c.period_kind == k.value,
+                observations.c.period_ordinal.in_(sorted(set(ordinals))),
+            )
+            for k, ordinals in by_kind.items()
+        )
+    )
+
+
+def latest_query(
+    school: str,
+    *,
+    periods: list[Period] | None = None,
+    as_of: datetime | None = None,
+    indicators: list[str] | None = None,
+    subjects: Table | None = None,
+) -> Select[Any]:
+    """The newest visible version per (subject, indicator, period) as a SELECT.
+
+    ``subjects`` is a table with an ``id`` column to join with (a selection).  The
+    SQL backend of the engine builds on this query; it is portable to SQLite ≥ 3.25,
+    PostgreSQL and MySQL 8 / MariaDB 10.2 (window functions).
+    """
+    o = observations.c
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(o.subject_id, o.indicator, o.period_kind, o.period_ordinal),
+            order_by=(o.recorded_at.desc(), o.id.desc()),
+        )
+        .label("version_rank")
+    )
+    inner = select(
+        o.id,
+        o.subject_id,
+        o.indicator,
+        o.period,
+        o.value,
+        o.source,
+        o.recorded_at,
+        o.supersedes,
+        rank,
+    ).where(o.school_id == school)
+    if periods:
+        inner = inner.where(_period_clause(periods))
+    if as_of is not None:
+        inner = inner.where(o.recorded_at <= as_of)
+    if indicators is not None:
+        inner = inner.where(o.indicator.in_(indicators))
+    if subjects is not None:
+        inner = inner.where(o.subject_id.in_(select(subjects.c.id)))
+    ranked = inner.subquery("ranked")
+    return (
+        select(
+            *(
+                ranked.c[c]
+                for c in (
+                    "id",
+                    "subject_id",
+                    "indicator",
+                    "period",
+                    "value",
+                    "source",
+                    "recorded_at",
+                    "supersedes",
+                )
+            )
+        )
+        .where(ranked.c.version_rank == 1)
+        .order_by(ranked.c.id)
+    )
+
+
+def _collect(rows: Sequence[Any]) -> StoredObservations:
+    if not rows:
+        return StoredObservations(np.zeros(0, np.int64), [], [], [], np.zeros(0), [], [], [])
+    ids, subject, indicator, period, value, source, recorded, supersedes = (
+        list(c) for c in zip(*rows, strict=True)
+    )
+    return StoredObservations(
+        id=np.asarray(ids, dtype=np.int64),
+        subject_id=subject,
+        indicator=indicator,
+        period=period,
+        value=np.array([np.nan if v is None else v for v in value], dtype=np.float64),
+        source=source,
+        recorded_at=recorded,
+        supersedes=supersedes,
+    )
+
+
+def read_latest(
+    conn: Connection,
+    school: str,
+    *,
+    periods: list[Period] | None,
+    as_of: datetime | None,
+    indicators: list[str] | None,
+    subjects: Sequence[str] | None,
+) -> StoredObservations:
+    """Run :func:`latest_query` and collect the rows into columns."""
+    if subjects is None:
+        query = latest_query(school, periods=periods, as_of=as_of, indicators=indicators)
+        return _collect(conn.execute(query).all())
+    with temp_ids(conn, list(subjects)) as selection:
+        query = latest_query(
+            school, periods=periods, as_of=as_of, indicators=indicators, subjects=selection
+        )
+        return _collect(conn.execute(query).all())
+
+
+def read_versions(
+    conn: Connection, school: str, subject_id: str, indicator: str, period: str
+) -> StoredObservations:
+    """Every version of one value, oldest first."""
+    p = Period.parse(period)
+    o = observations.c
+    query = (
+        select(
+            o.id,
+            o.subject_id,
+            o.indicator,
+            o.period,
+            o.value,
+            o.source,
+            o.recorded_at,
+            o.supersedes,
+        )
+        .where(
+            o.school_id == school,
+            o.subject_id == subject_id,
+            o.indicator == indicator,
+            o.period_kind == p.kind.value,
+            o.period_ordinal == p.ordinal,
+        )
+        .order_by(o.recorded_at, o.id)
+    )
+    return _collect(conn.execute(query).all())
