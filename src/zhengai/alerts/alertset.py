@@ -1,0 +1,388 @@
+"""AlertSet: the alerts and data gaps of one evaluation, columnar inside, friendly outside.
+
+An evaluation over a whole population keeps its results as arrays per rule
+(subject ids, severity ranks, statuses, streaks, values); :class:`Alert` and
+:class:`DataGap` objects, messages and explanations are built only when
+someone looks (``alerts``, ``to_records()``, ``to_frame()``…), so the
+bookkeeping of a large evaluation stays close to the cost of the expressions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from zhengai.model import (
+    Alert,
+    AlertStatus,
+    AlertValue,
+    DataGap,
+    Level,
+    PackIdentity,
+    Period,
+    SeverityDef,
+)
+from zhengai.packs import CompiledRule
+
+__all__ = ["STATUS_CODES", "AlertSet", "RuleAlerts", "RuleGaps"]
+
+#: Status codes stored in the arrays, in this order.
+STATUS_CODES: tuple[AlertStatus, ...] = (
+    AlertStatus.NEW,
+    AlertStatus.ONGOING,
+    AlertStatus.ESCALATED,
+    AlertStatus.DE_ESCALATED,
+    AlertStatus.RESOLVED,
+)
+
+ObjectArray = NDArray[np.object_]
+IntArray = NDArray[np.int64]
+
+#: Builds the explanation of alert ``i`` of a rule (from the backend's data), lazily.
+Explainer = Callable[[int], str]
+
+
+@dataclass
+class RuleAlerts:
+    """The alerts of one rule, as aligned arrays (one entry per alert)."""
+
+    rule: CompiledRule
+    ids: ObjectArray
+    names: ObjectArray
+    rank: IntArray
+    status: NDArray[np.int8]
+    streak: IntArray
+    quiet: IntArray
+    since: IntArray
+    values: dict[str, NDArray[Any]]
+    attributes: dict[str, ObjectArray]
+    explain: Callable[[int], str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, keep: NDArray[np.bool_]) -> RuleAlerts:
+        """The alerts where ``keep`` is True (explanations are recomputed by position)."""
+        positions = np.flatnonzero(keep)
+        explain = self.explain
+        return RuleAlerts(
+            rule=self.rule,
+            ids=self.ids[positions],
+            names=self.names[positions],
+            rank=self.rank[positions],
+            status=self.status[positions],
+            streak=self.streak[positions],
+            quiet=self.quiet[positions],
+            since=self.since[positions],
+            values={k: v[positions] for k, v in self.values.items()},
+            attributes={k: v[positions] for k, v in self.attributes.items()},
+            explain=None if explain is None else (lambda i: explain(int(positions[i]))),
+        )
+
+
+@dataclass
+class RuleGaps:
+    """The data gaps of one rule: subjects and, per indicator, whether it was missing."""
+
+    rule: CompiledRule
+    ids: ObjectArray
+    missing: dict[str, NDArray[np.bool_]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, keep: NDArray[np.bool_]) -> RuleGaps:
+        """The gaps where ``keep`` is True."""
+        return RuleGaps(self.rule, self.ids[keep], {k: v[keep] for k, v in self.missing.items()})
+
+
+@dataclass
+class AlertSet:
+    """The alerts and data gaps of evaluating one pack for one period.
+
+    ``alerts`` lists every alert including those ``resolved`` this period (use
+    :meth:`open` for the ones still open); ``gaps`` lists the rule × subject
+    pairs that could not be decided for missing data.  ``pack`` is the pack's
+    identity, so a result can be reproduced.
+    """
+
+    pack: PackIdentity
+    period: Period
+    severities: tuple[SeverityDef, ...]
+    backend: str
+    rules: dict[str, RuleAlerts] = field(default_factory=dict)
+    gap_sets: dict[str, RuleGaps] = field(default_factory=dict)
+    _alerts: list[Alert] | None = field(default=None, repr=False)
+    _gaps: list[DataGap] | None = field(default=None, repr=False)
+
+    # -- objects, built lazily ------------------------------------------------------
+    @property
+    def alerts(self) -> list[Alert]:
+        """Every alert as an :class:`Alert`, by rule then subject id."""
+        if self._alerts is None:
+            self._alerts = [a for part in self.rules.values() for a in self._materialize(part)]
+        return self._alerts
+
+    @property
+    def gaps(self) -> list[DataGap]:
+        """Every data gap as a :class:`DataGap`, by rule then subject id."""
+        if self._gaps is None:
+            out: list[DataGap] = []
+            for part in self.gap_sets.values():
+                names = list(part.missing)
+                order = np.argsort(part.ids.astype(str), kind="stable")
+                for i in order.tolist():
+                    out.append(
+                        DataGap(
+                            rule=part.rule.id,
+                            subject_id=str(part.ids[i]),
+                            level=part.rule.rule.level,
+                            period=self.period,
+                            missing=tuple(n for n in names if part.missing[n][i]),
+                        )
+                    )
+            self._gaps = out
+        return self._gaps
+
+    def _materialize(self, part: RuleAlerts) -> list[Alert]:
+        rule = part.rule
+        order = np.argsort(part.ids.astype(str), kind="stable")
+        out: list[Alert] = []
+        for i in order.tolist():
+            values = {k: _plain(v[i]) for k, v in part.values.items()}
+            severity = self.severities[int(part.rank[i])].id
+            status = STATUS_CODES[int(part.status[i])]
+            fields = self._fields(part, i, values, severity)
+            out.append(
+                Alert(
+                    rule=rule.id,
+                    rule_name=rule.rule.name,
+                    subject_id=str(part.ids[i]),
+                    level=rule.rule.level,
+                    period=self.period,
+                    severity=severity,
+                    status=status,
+                    streak=int(part.streak[i]),
+                    quiet=int(part.quiet[i]),
+                    since=Period.from_ordinal(self.period.kind, int(part.since[i])),
+                    values=values,
+                    message=rule.template.render(fields),
+                    explanation=part.explain(i) if part.explain is not None else "",
+                    owner=rule.rule.owner,
+                    source=rule.rule.source,
+                )
+            )
+        return out
+
+    def _fields(
+        self, part: RuleAlerts, i: int, values: Mapping[str, AlertValue], severity: str
+    ) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for name, (kind, target) in part.rule.fields.items():
+            if kind == "indicator":
+                out[name] = values.get(target)
+            elif kind == "attribute":
+                column = part.attributes.get(target)
+                out[name] = None if column is None else _plain(column[i])
+            elif kind == "constant":
+                out[name] = part.rule.constants.get(target)
+            else:
+                out[name] = {
+                    "subject": str(part.ids[i]),
+                    "subject_name": str(part.names[i] or part.ids[i]),
+                    "severity": severity,
+                    "period": str(self.period),
+                    "rule": part.rule.rule.name,
+                    "streak": int(part.streak[i]),
+                }[target]
+        return out
+
+    # -- views ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.rules.values())
+
+    def __iter__(self) -> Iterator[Alert]:
+        return iter(self.alerts)
+
+    def __repr__(self) -> str:
+        return (
+            f"AlertSet({self.pack.name} {self.period}: {len(self)} alerts, "
+            f"{sum(len(g) for g in self.gap_sets.values())} gaps)"
+        )
+
+    def open(self) -> AlertSet:
+        """The alerts still open (every status but ``resolved``)."""
+        resolved = STATUS_CODES.index(AlertStatus.RESOLVED)
+        return self._filter_alerts(lambda part: part.status != resolved, gaps=True)
+
+    def filter(
+        self,
+        *,
+        level: str | Level | Iterable[str | Level] | None = None,
+        severity: str | Iterable[str] | None = None,
+        owner: str | Iterable[str] | None = None,
+        subject: str | Iterable[str] | None = None,
+        rule: str | Iterable[str] | None = None,
+        status: str | AlertStatus | Iterable[str | AlertStatus] | None = None,
+    ) -> AlertSet:
+        """The alerts (and gaps) matching every given criterion; each takes one value or several."""
+        levels = None if level is None else {Level.parse(str(v)) for v in _many(level)}
+        severities = None if severity is None else set(_many(severity))
+        owners = None if owner is None else set(_many(owner))
+        subjects = None if subject is None else {str(s) for s in _many(subject)}
+        rules = None if rule is None else set(_many(rule))
+        statuses = None if status is None else {AlertStatus(str(s)) for s in _many(status)}
+        rank_of = {s.id: i for i, s in enumerate(self.severities)}
+
+        def keep_rule(compiled: CompiledRule) -> bool:
+            return (
+                (levels is None or compiled.rule.level in levels)
+                and (owners is None or compiled.rule.owner in owners)
+                and (rules is None or compiled.id in rules)
+            )
+
+        def alerts(part: RuleAlerts) -> NDArray[np.bool_]:
+            keep = np.full(len(part), keep_rule(part.rule))
+            if severities is not None:
+                keep &= np.isin(part.rank, [rank_of[s] for s in severities if s in rank_of])
+            if statuses is not None:
+                keep &= np.isin(part.status, [STATUS_CODES.index(s) for s in statuses])
+            if subjects is not None:
+                keep &= np.isin(part.ids.astype(str), list(subjects))
+            return keep
+
+        out = self._filter_alerts(alerts, gaps=False)
+        gap_sets: dict[str, RuleGaps] = {}
+        for rid, gaps in self.gap_sets.items():
+            if not keep_rule(gaps.rule) or severities is not None or statuses is not None:
+                continue
+            keep = np.ones(len(gaps), dtype=bool)
+            if subjects is not None:
+                keep &= np.isin(gaps.ids.astype(str), list(subjects))
+            gap_sets[rid] = gaps.take(keep)
+        out.gap_sets = gap_sets
+        return out
+
+    def _filter_alerts(
+        self, keep: Callable[[RuleAlerts], NDArray[np.bool_]], *, gaps: bool
+    ) -> AlertSet:
+        return replace(
+            self,
+            rules={rid: part.take(keep(part)) for rid, part in self.rules.items()},
+            gap_sets=dict(self.gap_sets) if gaps else {},
+            _alerts=None,
+            _gaps=None,
+        )
+
+    # -- summaries and exports -------------------------------------------------------------
+    def summary(self, by: str | Sequence[str] = "severity") -> dict[Any, int]:
+        """Counts of alerts by ``rule``, ``severity``, ``owner``, ``level`` or ``status``.
+
+        With several keys the result is keyed by tuples: ``summary(["rule", "severity"])``.
+        """
+        keys = [by] if isinstance(by, str) else list(by)
+        counts: Counter[Any] = Counter()
+        for part in self.rules.values():
+            for rank, code in zip(part.rank.tolist(), part.status.tolist(), strict=True):
+                record = {
+                    "rule": part.rule.id,
+                    "severity": self.severities[rank].id,
+                    "owner": part.rule.rule.owner,
+                    "level": part.rule.rule.level.value,
+                    "status": STATUS_CODES[code].value,
+                }
+                key = tuple(record[k] for k in keys)
+                counts[key[0] if len(key) == 1 else key] += 1
+        order = {s.id: i for i, s in enumerate(self.severities)}
+        if keys == ["severity"]:
+            return {k: counts[k] for k in sorted(counts, key=lambda s: order.get(s, len(order)))}
+        return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One plain dict per alert: rule, subject_id, severity, status, message, values…"""
+        return [a.model_dump(mode="json") for a in self.alerts]
+
+    def gap_records(self) -> list[dict[str, Any]]:
+        """One plain dict per data gap (rule, subject_id, missing…)."""
+        return [g.model_dump(mode="json") for g in self.gaps]
+
+    def to_json(self, **kwargs: Any) -> str:
+        """``{"pack", "period", "alerts", "gaps"}`` as JSON (keyword arguments go to json.dumps)."""
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(
+            {
+                "pack": self.pack.model_dump(mode="json"),
+                "period": str(self.period),
+                "alerts": self.to_records(),
+                "gaps": self.gap_records(),
+            },
+            **kwargs,
+        )
+
+    def to_frame(self) -> Any:
+        """The alerts as a pandas DataFrame (pandas is the optional ``pandas`` extra)."""
+        import pandas as pd  # optional dependency: only this method needs it
+
+        columns = [
+            "rule",
+            "rule_name",
+            "subject_id",
+            "level",
+            "period",
+            "severity",
+            "status",
+            "streak",
+            "since",
+            "message",
+            "owner",
+            "source",
+        ]
+        records = self.to_records()
+        return pd.DataFrame.from_records(records, columns=[*columns, "values", "explanation"])
+
+    def _repr_html_(self) -> str:
+        rows = self.alerts[:200]
+        colors = {s.id: s.color for s in self.severities if s.color}
+        body = "".join(
+            "<tr>"
+            f"<td>{html.escape(a.rule_name)}</td><td>{html.escape(a.subject_id)}</td>"
+            f"<td style='color:{html.escape(colors.get(a.severity) or 'inherit')}'>"
+            f"{html.escape(a.severity)}</td><td>{a.status.label}</td>"
+            f"<td>{html.escape(a.message)}</td><td>{html.escape(a.owner or '')}</td></tr>"
+            for a in rows
+        )
+        more = f"<p>… {len(self) - len(rows)} more</p>" if len(self) > len(rows) else ""
+        summary = "，".join(f"{k} {v}" for k, v in self.summary().items()) or "无预警"
+        return (
+            f"<div><p><b>{html.escape(self.pack.name)}</b> {self.period}：{summary}；"
+            f"数据缺失 {len(self.gaps)}</p><table><thead><tr><th>规则</th><th>主体</th>"
+            "<th>等级</th><th>状态</th><th>说明</th><th>责任</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>{more}</div>"
+        )
+
+
+def _many(value: Any) -> list[Any]:
+    if isinstance(value, str | Level | AlertStatus):
+        return [value]
+    return list(value)
+
+
+def _plain(value: Any) -> AlertValue:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    return str(value)

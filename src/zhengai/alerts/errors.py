@@ -1,0 +1,19 @@
+"""Errors of alert evaluation: bad arguments to :func:`zhengai.alerts.evaluate`."""
+
+from __future__ import annotations
+
+from zhengai.errors import DataError
+
+__all__ = ["PreviousMismatch", "UnknownBackend"]
+
+
+class UnknownBackend(DataError):
+    """A backend name other than ``columns``, ``row`` or ``sql``, or sql without a database."""
+
+    code = "data.unknown_backend"
+
+
+class PreviousMismatch(DataError):
+    """A ``previous`` AlertSet that is not from the period right before, or from another pack."""
+
+    code = "data.previous_mismatch"

@@ -1,0 +1,198 @@
+"""``zhengai.alerts.evaluate``: every rule of a pack over a whole population, in one batch."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+
+from zhengai.alerts.alertset import STATUS_CODES, AlertSet, RuleAlerts
+from zhengai.alerts.core import Previous, RuleOutcome, decide
+from zhengai.alerts.errors import PreviousMismatch, UnknownBackend
+from zhengai.alerts.frames import FramePopulation, columns_outcome, row_outcome
+from zhengai.data import Observations, Subjects
+from zhengai.model import AlertStatus, Level, Observation, Period, Subject
+from zhengai.packs import CompiledRule, Pack, load_pack
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "assemble",
+    "evaluate",
+    "evaluate_populations",
+    "history_needed",
+    "rules_by_level",
+]
+
+Backend = Literal["columns", "row", "sql"]
+#: The backends :func:`evaluate` accepts.
+BACKENDS: tuple[str, ...] = ("columns", "row", "sql")
+
+
+def rules_by_level(pack: Pack) -> dict[Level, list[CompiledRule]]:
+    """The pack's rules grouped by the level they apply to, in pack order."""
+    grouped: dict[Level, list[CompiledRule]] = defaultdict(list)
+    for rule in pack.rules.values():
+        grouped[rule.rule.level].append(rule)
+    return dict(grouped)
+
+
+def history_needed(rules: Iterable[CompiledRule]) -> int:
+    """How many periods back the rules read: their expressions' lags plus the window."""
+    return max((r.history_depth + r.rule.for_periods - 1 for r in rules), default=0)
+
+
+def evaluate(
+    pack: Pack | str | os.PathLike[str],
+    subjects: Subjects | Iterable[Subject],
+    observations: Observations | Iterable[Observation | Mapping[str, Any]] | None,
+    period: str | Period,
+    *,
+    backend: Backend = "columns",
+    previous: AlertSet | None = None,
+    connection: Any = None,
+    observations_table: Any = None,
+    subjects_table: Any = None,
+) -> AlertSet:
+    """Evaluate every applicable rule of ``pack`` for ``period`` and return an :class:`AlertSet`.
+
+    ``subjects`` and ``observations`` are ``zhengai.data`` containers or
+    iterables of models/records (observations name indicators by id).
+    ``backend`` is ``columns`` (numpy over the whole population), ``row`` (one
+    subject at a time) or ``sql`` (inside a database: ``connection`` is a
+    SQLAlchemy connection or engine; ``observations_table`` a selectable with
+    columns ``subject_id, indicator, period, value`` and ``subjects_table`` one
+    with ``subject_id, level, parent_id`` plus attribute columns — when they are
+    not given, the in-memory data are copied into scratch tables first).
+    ``previous`` is the AlertSet of the period before, for the lifecycle
+    (new / ongoing / escalated / de-escalated / resolved).
+    """
+    loaded = load_pack(pack)
+    target = Period.parse(period)
+    _check_previous(loaded, target, previous)
+    if backend not in BACKENDS:
+        raise UnknownBackend(
+            f"unknown backend {backend!r}", hint=f"use one of {', '.join(BACKENDS)}"
+        )
+    population = Subjects.coerce(subjects)
+    if backend == "sql":
+        from zhengai.alerts.sql import sql_outcomes  # SQLAlchemy query building only on demand
+
+        outcomes = sql_outcomes(
+            loaded,
+            population,
+            _observations(observations),
+            target,
+            connection=connection,
+            observations_table=observations_table,
+            subjects_table=subjects_table,
+        )
+        return assemble(loaded, target, outcomes, previous, backend)
+    data = _observations(observations) if observations is not None else Observations([], [], [], [])
+    populations: dict[Level, FramePopulation] = {}
+    for level, rules in rules_by_level(loaded).items():
+        members = population.of_level(level)
+        names = list(dict.fromkeys(i for r in rules for i in r.indicators))
+        ids, frame = data.frame(target, members, names, history=history_needed(rules))
+        populations[level] = FramePopulation(ids, frame, members)
+    return evaluate_populations(loaded, target, populations, previous=previous, backend=backend)
+
+
+def evaluate_populations(
+    pack: Pack,
+    period: Period,
+    populations: Mapping[Level, FramePopulation],
+    *,
+    previous: AlertSet | None = None,
+    backend: Backend = "columns",
+) -> AlertSet:
+    """:func:`evaluate` over already pivoted populations (one per level), without the pivot."""
+    run = row_outcome if backend == "row" else columns_outcome
+    outcomes = [
+        run(populations[level], rule)
+        for level, rules in rules_by_level(pack).items()
+        if level in populations
+        for rule in rules
+    ]
+    return assemble(pack, period, outcomes, previous, backend)
+
+
+def assemble(
+    pack: Pack,
+    period: Period,
+    outcomes: Iterable[RuleOutcome],
+    previous: AlertSet | None,
+    backend: str,
+) -> AlertSet:
+    """Decide alerts, gaps and statuses from the backends' outcomes, rule by rule."""
+    result = AlertSet(
+        pack=pack.identity, period=period, severities=pack.severities, backend=backend
+    )
+    ordinal = period.ordinal
+    indexes: dict[int, dict[str, int]] = {}
+    for outcome in outcomes:
+        prior = None
+        if previous is not None:
+            # Rules of one level share the population's id array: index it once.
+            index = indexes.get(id(outcome.ids))
+            if index is None:
+                index = indexes[id(outcome.ids)] = {
+                    s: i for i, s in enumerate(outcome.ids.tolist())
+                }
+            prior = _prior(pack, outcome, previous, index)
+        alerts, gaps = decide(outcome, ordinal, prior)
+        result.rules[outcome.rule.id] = alerts
+        result.gap_sets[outcome.rule.id] = gaps
+    return result
+
+
+def _prior(
+    pack: Pack, outcome: RuleOutcome, previous: AlertSet, index: Mapping[str, int]
+) -> Previous | None:
+    part: RuleAlerts | None = previous.rules.get(outcome.rule.id)
+    if part is None or not len(part):
+        return None
+    keep = part.status != STATUS_CODES.index(AlertStatus.RESOLVED)
+    ids = part.ids[keep]
+    if not len(ids):
+        return None
+    position = np.array([index.get(s, -1) for s in ids.tolist()], dtype=np.int64)
+    # A severity the pack no longer declares maps to the least severe one.
+    ranks_now = {s.id: i for i, s in enumerate(pack.severities)}
+    old = previous.severities
+    rank = np.array(
+        [ranks_now.get(old[r].id, len(ranks_now) - 1) for r in part.rank[keep].tolist()],
+        dtype=np.int64,
+    )
+    return Previous(
+        position=position,
+        rank=rank,
+        streak=part.streak[keep],
+        quiet=part.quiet[keep],
+        since=part.since[keep],
+    )
+
+
+def _check_previous(pack: Pack, period: Period, previous: AlertSet | None) -> None:
+    if previous is None:
+        return
+    if previous.pack.name != pack.name:
+        raise PreviousMismatch(
+            f"previous alerts come from pack {previous.pack.name!r}, not {pack.name!r}"
+        )
+    if previous.period.kind != period.kind or previous.period != period.prev():
+        raise PreviousMismatch(
+            f"previous alerts are for {previous.period}, not the period before {period} "
+            f"({period.prev()})"
+        )
+
+
+def _observations(
+    observations: Observations | Iterable[Observation | Mapping[str, Any]] | None,
+) -> Observations:
+    if isinstance(observations, Observations):
+        return observations
+    return Observations.from_records(list(observations or ()))

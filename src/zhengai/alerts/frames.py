@@ -1,0 +1,188 @@
+"""The columns and row backends: rule outcomes from a pivoted :class:`~zhengai.expr.Frame`.
+
+Both read the same frame (one level's subjects at one period, with history);
+the columns backend evaluates every condition over the whole population at
+once, the row backend one subject at a time through ``Expression.evaluate``
+(slow, and there to check the others).  Periods inside a ``for_periods``
+window are evaluated on the frame shifted back ``k`` periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from zhengai.alerts.core import RuleOutcome
+from zhengai.data import Subjects
+from zhengai.expr import Expression, Frame, RowContext
+from zhengai.packs import CompiledRule
+
+__all__ = ["FramePopulation", "columns_outcome", "row_outcome", "shift_frame"]
+
+BoolArray = NDArray[np.bool_]
+
+
+class FramePopulation:
+    """One level's subjects and their frame, shared by every rule of that level."""
+
+    def __init__(self, ids: NDArray[Any], frame: Frame, subjects: Subjects) -> None:
+        self.ids = np.asarray(ids, dtype=object)
+        self.subjects = subjects
+        columns = dict(frame.columns)
+        # Expressions may read the built-in attributes; the pivot carries free ones only.
+        columns.setdefault("level", subjects.levels)
+        columns.setdefault("parent_id", subjects.parent_ids)
+        self.frame = replace(frame, columns=columns)
+        self._shifted: dict[int, Frame] = {0: self.frame}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def at(self, k: int, rule: CompiledRule) -> Frame:
+        """The frame ``k`` periods back, partitioned by the rule's peer group."""
+        frame = self._shifted.get(k)
+        if frame is None:
+            frame = self._shifted[k] = shift_frame(self.frame, k)
+        if rule.rule.peer_group is not None:
+            frame = replace(frame, partition=self.attribute(rule.rule.peer_group))
+        return frame
+
+    def attribute(self, name: str) -> NDArray[np.object_]:
+        """An attribute column of the subjects (None where absent)."""
+        try:
+            return np.asarray(self.subjects.column(name), dtype=object)
+        except KeyError:
+            return np.full(len(self.ids), None, dtype=object)
+
+
+def shift_frame(frame: Frame, k: int) -> Frame:
+    """``frame`` ``k`` periods back: indicator columns and history move, attributes stay."""
+    if k == 0:
+        return frame
+    columns = dict(frame.columns)
+    history: dict[str, list[NDArray[np.float64]]] = {}
+    n = len(frame)
+    for name, past in frame.history.items():
+        columns[name] = past[k - 1] if k - 1 < len(past) else np.full(n, np.nan)
+        history[name] = list(past[k:])
+    return replace(frame, columns=columns, history=history)
+
+
+def _truth(result: Any) -> tuple[BoolArray, BoolArray]:
+    missing = np.ma.getmaskarray(result)
+    true = ~missing & np.asarray(np.ma.getdata(result), dtype=bool)
+    return true, missing
+
+
+def _window_depth(rule: CompiledRule) -> int:
+    return rule.rule.for_periods - 1 + rule.history_depth
+
+
+def _absent(population: FramePopulation, rule: CompiledRule) -> dict[str, BoolArray]:
+    frame = population.frame
+    out: dict[str, BoolArray] = {}
+    for name in rule.indicators:
+        missing = np.isnan(np.asarray(frame.columns[name], dtype=np.float64))
+        for past in list(frame.history.get(name, ()))[: _window_depth(rule)]:
+            missing = missing | np.isnan(past)
+        out[name] = missing
+    return out
+
+
+def _base(population: FramePopulation, rule: CompiledRule) -> dict[str, Any]:
+    frame = population.frame
+    return {
+        "rule": rule,
+        "ids": population.ids,
+        "names": np.asarray(population.subjects.names, dtype=object),
+        "values": {name: np.asarray(frame.columns[name]) for name in rule.indicators},
+        "absent": _absent(population, rule),
+        "attributes": {
+            target: population.attribute(target)
+            for kind, target in rule.fields.values()
+            if kind == "attribute"
+        },
+        "explain": _explainer(population, rule),
+    }
+
+
+def columns_outcome(population: FramePopulation, rule: CompiledRule) -> RuleOutcome:
+    """Evaluate one rule over a whole level at once (the columnar backend)."""
+    n = len(population)
+    if rule.applies_to is None:
+        applicable = np.ones(n, dtype=bool)
+    else:
+        applicable, _ = _truth(rule.applies_to.evaluate_columns(population.at(0, rule)))
+    true: list[list[BoolArray]] = []
+    missing: list[list[BoolArray]] = []
+    for k in range(rule.rule.for_periods):
+        frame = population.at(k, rule)
+        pairs = [_truth(step.expression.evaluate_columns(frame)) for step in rule.steps]
+        true.append([t for t, _ in pairs])
+        missing.append([m for _, m in pairs])
+    return RuleOutcome(applicable=applicable, true=true, missing=missing, **_base(population, rule))
+
+
+class _Rows:
+    """Rows and contexts of one frame, with population statistics cached per peer group."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        self._caches: dict[Hashable, dict[int, NDArray[np.float64]]] = {}
+
+    def __getitem__(self, i: int) -> tuple[dict[str, Any], RowContext]:
+        row, context = RowContext.from_frame(self.frame, i)
+        key = context.group if isinstance(context.group, Hashable) else None
+        context._cache = self._caches.setdefault(key, {})
+        return row, context
+
+
+def _row_truth(expression: Expression, rows: _Rows, n: int) -> tuple[BoolArray, BoolArray]:
+    true = np.zeros(n, dtype=bool)
+    missing = np.zeros(n, dtype=bool)
+    for i in range(n):
+        row, context = rows[i]
+        value = expression.evaluate(row, context)
+        if value is None:
+            missing[i] = True
+        else:
+            true[i] = bool(value)
+    return true, missing
+
+
+def row_outcome(population: FramePopulation, rule: CompiledRule) -> RuleOutcome:
+    """Evaluate one rule subject by subject through the row backend."""
+    n = len(population)
+    current = _Rows(population.at(0, rule))
+    if rule.applies_to is None:
+        applicable = np.ones(n, dtype=bool)
+    else:
+        applicable, _ = _row_truth(rule.applies_to, current, n)
+    true: list[list[BoolArray]] = []
+    missing: list[list[BoolArray]] = []
+    for k in range(rule.rule.for_periods):
+        rows = current if k == 0 else _Rows(population.at(k, rule))
+        pairs = [_row_truth(step.expression, rows, n) for step in rule.steps]
+        true.append([t for t, _ in pairs])
+        missing.append([m for _, m in pairs])
+    return RuleOutcome(applicable=applicable, true=true, missing=missing, **_base(population, rule))
+
+
+def _explainer(population: FramePopulation, rule: CompiledRule) -> Any:
+    """Explain subject ``i``'s current period: the first step that holds, else the first step."""
+
+    def explain(i: int) -> str:
+        rows = _Rows(population.at(0, rule))
+        row, context = rows[i]
+        chosen: Sequence[Any] = [
+            s for s in rule.steps if s.expression.evaluate(row, context) is True
+        ] or rule.steps[:1]
+        explanation = chosen[0].expression.explain(row, context, lang="zh")
+        text = getattr(explanation, "text", None)
+        return f"{chosen[0].severity}：{text if isinstance(text, str) else explanation}"
+
+    return explain
