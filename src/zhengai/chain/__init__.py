@@ -1,0 +1,35 @@
+"""Goal chains (目标链): decomposition and alignment checks, attainment roll-up, risk and diff.
+
+See ``docs/chain.md``.  ``GoalChain`` wraps a plain ``networkx.DiGraph``
+(``chain.graph``); arithmetic runs over arrays compiled from it once.
+"""
+
+from zhengai.chain.errors import (
+    BadActuals,
+    BadEdge,
+    BadGoal,
+    BadRevision,
+    ChainCycle,
+    DuplicateGoal,
+    LockedTarget,
+    UnknownGoal,
+)
+from zhengai.chain.graph import GoalChain
+from zhengai.chain.rollup import Actuals, GoalAttainment, GoalValues, Rollup, SlotValues
+
+__all__ = [
+    "Actuals",
+    "BadActuals",
+    "BadEdge",
+    "BadGoal",
+    "BadRevision",
+    "ChainCycle",
+    "DuplicateGoal",
+    "GoalAttainment",
+    "GoalChain",
+    "GoalValues",
+    "LockedTarget",
+    "Rollup",
+    "SlotValues",
+    "UnknownGoal",
+]
