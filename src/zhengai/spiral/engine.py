@@ -28,6 +28,7 @@ from zhengai.model.loop import (
     SmallLoopDefinition,
     StateDefinition,
     TransitionDefinition,
+    UnknownState,
 )
 from zhengai.spiral.audit import AuditBatch, AuditRecord, MachineName
 from zhengai.spiral.errors import (
@@ -307,8 +308,14 @@ class Spiral:
     # -- lookups --------------------------------------------------------------------------
 
     def label(self, state_id: str) -> str:
-        """The Chinese label of a big- or small-loop state."""
-        return self._labels[state_id]
+        """The Chinese label of a big- or small-loop state (:class:`UnknownState` if none)."""
+        try:
+            return self._labels[state_id]
+        except KeyError:
+            raise UnknownState(
+                f"loop {self.definition.id!r} has no state {state_id!r}",
+                hint=did_you_mean(state_id, list(self._labels)),
+            ) from None
 
     def machine_of(self, trigger: str) -> MachineName:
         """Which machine defines ``trigger``; :class:`UnknownTrigger` if none does."""
