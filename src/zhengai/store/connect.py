@@ -10,7 +10,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from zhengai.store.errors import BadStoreURL
 
-__all__ = ["DRIVERS", "family", "make_engine", "prepare_sqlite"]
+__all__ = ["DRIVERS", "WRITE_OPTION", "family", "make_engine", "prepare_sqlite"]
+
+#: Execution option that marks a connection's transactions as writes (SQLite: BEGIN IMMEDIATE).
+WRITE_OPTION = "zhengai_write"
 
 #: The driver used when a URL names only the database ("postgresql://", "mysql://").
 DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
@@ -98,4 +101,8 @@ def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _emit_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred
+    # transaction that reads first cannot upgrade once another writer committed in WAL
+    # mode, and fails at once instead of waiting for busy_timeout.
+    mode = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")

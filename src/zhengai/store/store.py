@@ -20,7 +20,7 @@ from zhengai.store import ingest as _ingest
 from zhengai.store import migrate
 from zhengai.store import spirals as _spirals
 from zhengai.store._sql import insert_ignore, upsert
-from zhengai.store.connect import family, make_engine, prepare_sqlite
+from zhengai.store.connect import WRITE_OPTION, family, make_engine, prepare_sqlite
 from zhengai.store.errors import (
     BadStoreURL,
     IntegrityViolation,
@@ -169,18 +169,29 @@ class Store:
         """
         try:
             if self._session is None:
-                with self._engine.begin() as conn:
+                if not self._school_known.is_set():
+                    # The school row commits in its own short transaction first, so no
+                    # other thread ever writes rows whose school row is uncommitted.
+                    with self._write_connection() as conn, conn.begin():
+                        self._check_schema(conn)
+                        self._register_school(conn)
+                    self._school_known.set()
+                with self._write_connection() as conn, conn.begin():
                     self._check_schema(conn)
                     yield conn
             else:
                 with self._session.begin_nested():
                     conn = self._session.connection()
                     self._check_schema(conn)
+                    self._register_school(conn)
                     yield conn
         except IntegrityError as exc:
             raise IntegrityViolation(
                 f"the database refused the write: {str(exc.orig).splitlines()[0]}"
             ) from exc
+
+    def _write_connection(self) -> Connection:
+        return self._engine.connect().execution_options(**{WRITE_OPTION: True})
 
     @contextmanager
     def _tx(self, conn: Connection | None) -> Iterator[Connection]:
@@ -201,13 +212,10 @@ class Store:
             self._check_schema(conn)
             yield conn
 
-    def _ensure_school(self, conn: Connection) -> None:
-        if self._school_known.is_set():
-            return
+    def _register_school(self, conn: Connection) -> None:
         insert_ignore(
             conn, schools, [{"id": self._school, "name": self._school, "created_at": utcnow()}]
         )
-        self._school_known.set()
 
     # -- schools ----------------------------------------------------------------------------
     def add_school(self, name: str) -> None:
@@ -249,7 +257,6 @@ class Store:
             for s in _parents_first(batch)
         ]
         with self._tx(conn) as c:
-            self._ensure_school(c)
             upsert(c, subjects, rows, ["school_id", "id"])
         return len(rows)
 
@@ -292,7 +299,6 @@ class Store:
             for i in values
         ]
         with self._tx(conn) as c:
-            self._ensure_school(c)
             upsert(c, indicators, rows, ["school_id", "id"])
         return len(rows)
 
@@ -323,7 +329,6 @@ class Store:
             "created_at": utcnow(),
         }
         with self._tx(conn) as c:
-            self._ensure_school(c)
             insert_ignore(c, packs, [row])
             found = c.execute(
                 select(packs.c.id).where(
@@ -354,7 +359,6 @@ class Store:
         from it (or anything else) rolls the whole call back.
         """
         with self._tx(None) as conn:
-            self._ensure_school(conn)
             return _ingest.ingest(
                 conn,
                 self._school,
@@ -557,7 +561,6 @@ class Store:
     ) -> ActionRecord:
         """Open an improvement action (整改任务) with status ``open`` and its first event."""
         with self._tx(conn) as c:
-            self._ensure_school(c)
             return _actions.open_action(
                 c,
                 self._school,
