@@ -81,6 +81,7 @@ def _error(text: str, **kwargs: object) -> ExpressionError:
         ('x in (1, "a")', ExpressionTypeError, 6),
         ("x in (1, y)", ExpressionTypeError, 10),
         ("(x, y)", ExpressionTypeError, 1),
+        ('coalesce(x, "a")', ExpressionTypeError, 1),
         ("sqrtt(x)", UnknownFunction, 1),
         ("prev(x, n=0)", BadArguments, 11),
         ("prev(x, k=1)", BadArguments, 9),
@@ -232,6 +233,7 @@ HOSTILE = [
     ("", ExpressionSyntaxError),
     ("   ", ExpressionSyntaxError),
     ("#", ExpressionSyntaxError),
+    ("1and x > 1", ExpressionSyntaxError),
 ]
 
 

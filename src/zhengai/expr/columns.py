@@ -153,7 +153,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
             return a - b
         if op == "*":
             return a * b
-        safe = np.where(b == 0, np.nan, b)
+        safe = np.where(np.abs(b) < EPSILON, np.nan, b)  # rounds to 0 => missing
         if op == "/":
             return a / safe
         floor = np.floor(a / safe + EPSILON)
@@ -168,7 +168,7 @@ def _power(base: Any, exponent: int) -> Any:
             product = base if i == 0 else product * base
         if exponent >= 0:
             return product
-        return 1.0 / np.where(product == 0, np.nan, product)
+        return 1.0 / np.where(np.abs(product) < EPSILON, np.nan, product)
 
 
 _NUMERIC_CMP = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
@@ -155,7 +156,10 @@ def _parse(text: str) -> tuple[ast.Expression, _Source]:
     if not body.strip():
         raise ExpressionSyntaxError("表达式为空 (empty expression)", where=Where(column=1))
     try:
-        tree = ast.parse(body, mode="eval")
+        # Python only warns about `1and x` or `x is 1`; an expression language should refuse.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(body, mode="eval")
     except SyntaxError as exc:
         column = (exc.offset or 1) + (source.indent if (exc.lineno or 1) == 1 else 0)
         where = (
@@ -230,7 +234,7 @@ class _Checker:
         return cls(type_, int(where.column or 1), self.source.segment(at), **fields)
 
     def expect(self, node: ir.Node, wanted: ir.Type, at: ast.AST, role: str) -> None:
-        if node.type in (wanted, "any") or (node.type == "null" and wanted != "bool"):
+        if wanted == "any" or node.type in (wanted, "any") or node.type == "null":
             return
         self.fail(
             ExpressionTypeError,
@@ -484,7 +488,10 @@ class _Checker:
         if function.expand is not None:
             return function.expand(args, static, at)
         returns = function.returns
-        kind = returns([a.type for a in args]) if callable(returns) else returns
+        try:
+            kind = returns([a.type for a in args]) if callable(returns) else returns
+        except ValueError as exc:
+            self.fail(ExpressionTypeError, f"类型错误 (type error): {function.name}(): {exc}", node)
         return self.node(ir.Call, kind, node, function=function, args=args, static=static)
 
     def bind(self, function: Function, node: ast.Call) -> list[tuple[Param, ast.expr]]:

@@ -208,7 +208,9 @@ def _coalesce_columns(*arrays: NDArray[Any]) -> NDArray[Any]:
 
 def _unify(types: list[ir.Type]) -> ir.Type:
     known = {t for t in types if t not in ("any", "null")}
-    return known.pop() if len(known) == 1 else "any"
+    if len(known) > 1:
+        raise ValueError(f"参数类型不一致 (mixed argument types: {', '.join(sorted(known))})")
+    return known.pop() if known else "any"
 
 
 def _missing_columns(x: NDArray[Any]) -> FloatArray:

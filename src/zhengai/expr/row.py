@@ -87,13 +87,16 @@ class _Gen:
         a, b = self.tmp(), self.tmp()
         left, right = self.gen(node.left, shift), self.gen(node.right, shift)
         head = f"None if ({a} := {left}) is None or ({b} := {right}) is None"
+        # A divisor that rounds to zero at DECIMALS places is zero: the result is missing.
         if node.op == "/":
-            return f"({head} or {b} == 0 else {a} / {b})"
+            return f"({head} or -_EPS < {b} < _EPS else {a} / {b})"
         if node.op == "//":
-            return f"({head} or {b} == 0 else float(_floor({a} / {b} + _EPS)))"
+            return f"({head} or -_EPS < {b} < _EPS else float(_floor({a} / {b} + _EPS)))"
         if node.op == "%":
             # a - b * floor(a / b): Python's sign convention, with the decimal-faithful floor.
-            return f"({head} or {b} == 0 else {a} - {b} * float(_floor({a} / {b} + _EPS)))"
+            return (
+                f"({head} or -_EPS < {b} < _EPS else {a} - {b} * float(_floor({a} / {b} + _EPS)))"
+            )
         return f"({head} else {a} {node.op} {b})"
 
     def gen_pow(self, node: ir.Pow, shift: int) -> str:
@@ -106,7 +109,7 @@ class _Gen:
         p = self.tmp()
         return (
             f"(None if ({a} := {self.gen(node.base, shift)}) is None "
-            f"or ({p} := {product}) == 0 else 1.0 / {p})"
+            f"or -_EPS < ({p} := {product}) < _EPS else 1.0 / {p})"
         )
 
     def gen_cmp(self, node: ir.Cmp, shift: int) -> str:

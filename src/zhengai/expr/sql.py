@@ -90,6 +90,11 @@ def _eps(sign: float = 1.0) -> Col:
     return literal(sign * EPSILON, Float())
 
 
+def _nonzero(x: Col) -> Col:
+    """NULL when ``x`` rounds to zero at DECIMALS places (division by it is missing)."""
+    return case((func.abs(x) < _eps(), null()), else_=x)
+
+
 def _literal(value: ir.LitValue) -> Col:
     if value is None:
         return null()
@@ -130,7 +135,7 @@ class _Builder:
                 product = base if i == 0 else product * base
             if node.exponent >= 0:
                 return product
-            return literal(1.0, Float()) / func.nullif(product, 0)
+            return literal(1.0, Float()) / _nonzero(product)
         if isinstance(node, ir.Cmp):
             return self.compare(node, shift, window)
         if isinstance(node, ir.BoolOp):
@@ -158,11 +163,11 @@ class _Builder:
             return a - b
         if node.op == "*":
             return a * b
-        quotient = to_float(a) / func.nullif(b, 0)
+        quotient = to_float(a) / _nonzero(b)
         if node.op == "/":
             return quotient
         floor = func.floor(quotient + _eps())
-        return floor if node.op == "//" else a - func.nullif(b, 0) * floor
+        return floor if node.op == "//" else a - _nonzero(b) * floor
 
     def compare(self, node: ir.Cmp, shift: int, window: bool) -> Col:
         a = self.build(node.left, shift, window)
