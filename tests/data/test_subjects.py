@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import zhengai.data._columns as columns_module
 from zhengai.data import (
     BadValue,
     DataLoadFailed,
@@ -21,6 +22,14 @@ from zhengai.data import (
 )
 from zhengai.errors import Where
 from zhengai.model import Level, Subject, UnknownLevel
+
+
+@pytest.fixture(autouse=True, params=["pandas", "numpy"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with pandas (its CSV parser) and on the numpy-only fallback."""
+    if request.param == "numpy":
+        monkeypatch.setattr(columns_module, "_USE_PANDAS", False)
+    return str(request.param)
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

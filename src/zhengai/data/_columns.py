@@ -57,7 +57,11 @@ def factorize(cells: ObjectArray) -> tuple[IntArray, list[object]]:
 
 
 def _is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
 
 
 def text_of(value: object) -> str:
@@ -98,23 +102,24 @@ def factorize_text(
 def to_float(cells: ObjectArray) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Numbers of ``cells`` (NaN for empty) and a mask of cells that are not numbers.
 
-    The fast path converts the whole column at once; only a column with a bad cell
-    is walked cell by cell, to find which ones are bad.
+    The whole column is converted at once; only the cells that did not convert to a
+    number (the empty ones and the bad ones) are looked at one by one.
     """
     try:
-        values = cells.astype(np.float64)
-        bad = np.isinf(values)
-        return values, bad
+        values = cells.astype(np.float64)  # every cell a number or a clean numeric text
     except (ValueError, TypeError):
-        pass
-    values = np.full(len(cells), np.nan)
+        pd = pandas()
+        if pd is None:
+            values = np.full(len(cells), np.nan)
+        else:
+            series = pd.Series(cells, dtype=object)
+            values = np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
+    values = values.copy()
     bad = np.zeros(len(cells), dtype=bool)
-    for i, cell in enumerate(cells):
-        number = parse_number(cell)
-        if number is None and not _is_empty(cell):
-            bad[i] = True
-        elif number is not None:
-            values[i] = number
+    for i in np.flatnonzero(~np.isfinite(values)):
+        number = parse_number(cells[i])
+        bad[i] = number is None
+        values[i] = np.nan if number is None else number
     return values, bad
 
 
@@ -141,20 +146,11 @@ def to_datetime(cells: ObjectArray) -> tuple[NDArray[np.datetime64], NDArray[np.
         if _is_empty(cell):
             continue
         try:
-            out[i] = np.datetime64(
-                cell if isinstance(cell, datetime | date) else str(cell).strip(), "us"
-            )
+            value = cell if isinstance(cell, datetime | date) else str(cell).strip()
+            out[i] = np.datetime64(value, "us")
         except (ValueError, TypeError):
             bad[i] = True
     return out, bad
-
-
-def empty_mask(cells: ObjectArray) -> NDArray[np.bool_]:
-    """True where a cell is empty (None or NaN)."""
-    pd = pandas()
-    if pd is not None:
-        return np.asarray(pd.isna(cells), dtype=bool)
-    return np.fromiter((_is_empty(v) for v in cells), dtype=bool, count=len(cells))
 
 
 def isin(cells: ObjectArray, values: ObjectArray) -> NDArray[np.bool_]:

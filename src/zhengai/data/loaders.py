@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from zhengai.data._columns import (
     IntArray,
     ObjectArray,
+    factorize,
     factorize_text,
     lookup,
     object_array,
@@ -420,10 +421,18 @@ def _text_column(cells: ObjectArray, empty: str | None) -> ObjectArray:
 
 
 def _attribute(cells: ObjectArray) -> ObjectArray:
-    """An attribute column: text stays text, numbers stay numbers, times become ISO text."""
-    if any(isinstance(v, datetime | date) for v in cells):
-        return object_array([text_of(v) if isinstance(v, datetime | date) else v for v in cells])
-    return cells
+    """An attribute column: text stripped (blank is None), numbers kept, times as ISO text."""
+    codes, distinct = factorize(cells)
+    clean = [_attribute_value(v) for v in distinct]
+    return object_array([*clean, None])[codes] if len(codes) else object_array([])
+
+
+def _attribute_value(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, datetime | date):
+        return text_of(value)
+    return value
 
 
 # -- observations -----------------------------------------------------------------------
@@ -557,7 +566,7 @@ def _wide_form(
         if catalog.get_by_name(header) is not None:
             indicator_columns.append(pos)
             continue
-        if not header and all(v is None for v in table.columns[pos]):
+        if not header and all(v is None for v in _attribute(table.columns[pos])):
             continue
         problems.add(
             UnknownIndicator(

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,7 @@ __all__ = ["Source", "Table", "read_table"]
 Source = str | os.PathLike[str] | Iterable[Mapping[str, Any]] | Iterable[Observation] | Any
 
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_NONE = np.array(None, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def read_table(source: Source, *, sheet: str | None = None, encoding: str | None
                 hint="save it as .xlsx or CSV",
             )
         return _read_csv(path.read_bytes(), name, encoding)
-    pd = pandas()
+    # a DataFrame means pandas is imported already; never import it just to check
+    pd = sys.modules.get("pandas")
     if pd is not None and isinstance(source, pd.DataFrame):
         return _read_dataframe(source)
     if isinstance(source, Mapping | bytes):
@@ -116,14 +119,36 @@ def _read_csv(data: bytes, name: str, encoding: str | None) -> Table:
     text = _decode(data, name, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    pd = pandas()
+    if pd is not None:
+        # pandas' C parser is several times faster than the csv module on big exports;
+        # a ragged file (a row longer than the header) goes the csv way to be reported.
+        try:
+            cells = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+            ).to_numpy(dtype=object, na_value=None)
+        except pd.errors.EmptyDataError:
+            return _table(name, [], [], np.zeros(0, dtype=np.int64))
+        except pd.errors.ParserError:
+            pass
+        else:
+            headers = [_header(cell) for cell in cells[0]]
+            if not headers or headers[-1]:
+                rows = np.arange(2, len(cells) + 1, dtype=np.int64)
+                return _table(name, headers, list(cells[1:].T), rows)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _from_rows(records, name, all_text=True)
+    return _from_rows(records, name)
 
 
-def _from_rows(records: list[list[Any]], name: str | None, *, all_text: bool = False) -> Table:
+def _from_rows(records: list[list[Any]], name: str | None) -> Table:
     """Build a table from rows of cells, the first being the header."""
     if not records:
-        return Table(name, [], [], np.zeros(0, dtype=np.int64))
+        return _table(name, [], [], np.zeros(0, dtype=np.int64))
     headers = [_header(cell) for cell in records[0]]
     while headers and not headers[-1]:  # trailing empty header cells (a trailing comma)
         headers.pop()
@@ -144,37 +169,34 @@ def _from_rows(records: list[list[Any]], name: str | None, *, all_text: bool = F
                     hint="quote cells that contain the delimiter",
                 )
             )
-        body[i] = (cells + ["" if all_text else None] * width)[:width]
-    keep = lengths > 0  # blank lines keep their row numbers but hold no data
-    if not keep.all():
-        body = [r for r, k in zip(body, keep, strict=True) if k]
-        rows = rows[keep]
-    clean = _clean_text if all_text else _clean
-    columns = [clean(object_array(col)) for col in zip(*body, strict=True)] if body else []
+        body[i] = (cells + [None] * width)[:width]
+    columns = [object_array(col) for col in zip(*body, strict=True)] if body else []
     if not columns:
         columns = [object_array([]) for _ in headers]
-    return Table(name, headers, columns[:width], rows, tuple(problems))
+    return _table(name, headers, columns, rows, problems)
+
+
+def _table(
+    name: str | None,
+    headers: list[str],
+    columns: list[ObjectArray],
+    rows: IntArray,
+    problems: list[DataError] | None = None,
+) -> Table:
+    """A table without its blank rows (every cell empty); the others keep their numbers."""
+    if columns and len(rows):
+        blank = np.ones(len(rows), dtype=bool)
+        for column in columns:
+            blank &= np.equal(column, _NONE) | np.equal(column, "")
+        if blank.any():
+            keep = ~blank
+            columns = [column[keep] for column in columns]
+            rows = rows[keep]
+    return Table(name, headers, columns, rows, tuple(problems or ()))
 
 
 def _header(cell: object) -> str:
     return "" if cell is None else str(cell).strip().lstrip("\ufeff")
-
-
-def _clean_text(column: ObjectArray) -> ObjectArray:
-    """Strip a column of strings and turn empty ones into None, in one vectorised pass."""
-    stripped = np.char.strip(column.astype(str))
-    out = stripped.astype(object)
-    out[np.char.str_len(stripped) == 0] = None
-    return out
-
-
-def _clean(column: ObjectArray) -> ObjectArray:
-    """Strip strings and turn empty strings into None, vectorised over str cells."""
-    is_str = np.fromiter((type(v) is str for v in column), dtype=bool, count=len(column))
-    if is_str.any():
-        column = column.copy()
-        column[is_str] = _clean_text(column[is_str])
-    return column
 
 
 # -- Excel ----------------------------------------------------------------------------
@@ -207,13 +229,7 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
         records = [list(row) for row in worksheet.iter_rows(min_row=1, values_only=True)]
     finally:
         workbook.close()
-    # read-only sheets pad short rows inconsistently; empty rows come back as all-None
     records = [[_excel_cell(c) for c in row] for row in records]
-    while records and not any(c is not None for c in records[-1]):
-        records.pop()
-    for i, row in enumerate(records):
-        if not any(c is not None for c in row):
-            records[i] = []
     label = f"{name}[{sheet}]" if sheet is not None else name
     return _from_rows(records, label)
 
@@ -231,15 +247,10 @@ def _read_dataframe(frame: Any) -> Table:
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()  # a named index (set_index("subject_id")) is a column
     headers = [_header(c) for c in frame.columns]
-    columns: list[ObjectArray] = []
-    pd = pandas()
-    assert pd is not None
-    for i in range(frame.shape[1]):
-        series = frame.iloc[:, i]
-        values = series.to_numpy(dtype=object, na_value=None)
-        columns.append(_clean(values) if series.dtype == object else values)
-    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return Table(None, headers, columns, rows)
+    columns = [
+        frame.iloc[:, i].to_numpy(dtype=object, na_value=None) for i in range(frame.shape[1])
+    ]
+    return _table(None, headers, columns, np.arange(2, len(frame) + 2, dtype=np.int64))
 
 
 def _read_records(records: Iterable[Any]) -> Table:
@@ -257,6 +268,5 @@ def _read_records(records: Iterable[Any]) -> Table:
     for record in dicts:
         keys.update(dict.fromkeys(record))
     headers = [str(k) for k in keys]
-    columns = [_clean(object_array([r.get(k) for r in dicts])) for k in keys]
-    rows = np.arange(2, len(dicts) + 2, dtype=np.int64)
-    return Table(None, headers, columns, rows)
+    columns = [object_array([r.get(k) for r in dicts]) for k in keys]
+    return _table(None, headers, columns, np.arange(2, len(dicts) + 2, dtype=np.int64))
