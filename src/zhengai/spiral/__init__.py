@@ -49,11 +49,13 @@ from zhengai.spiral.errors import (
     UnknownTrigger,
 )
 from zhengai.spiral.guards import CompiledGuard, GuardContext, GuardInputs, compile_guard
+from zhengai.spiral.persist import ENTER_TRIGGER, PersistentAdvance, StoredSpiral
 from zhengai.spiral.shipped import loops_dir, shipped_loop, shipped_loops
 from zhengai.spiral.views import state_histogram, stuck
 
 __all__ = [
     "ACTION_TRANSITIONS",
+    "ENTER_TRIGGER",
     "ActionBook",
     "ActionMissing",
     "AdvanceResult",
@@ -74,6 +76,7 @@ __all__ = [
     "MachineName",
     "MissingGuardInput",
     "NextCycle",
+    "PersistentAdvance",
     "RedAlertUnacknowledged",
     "ReplayMismatch",
     "RevisionNotApproved",
@@ -81,6 +84,7 @@ __all__ = [
     "Spiral",
     "SpiralStates",
     "StandardsMissing",
+    "StoredSpiral",
     "SubjectGuardFailed",
     "SubjectState",
     "TargetLowered",

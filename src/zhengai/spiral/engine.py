@@ -129,6 +129,8 @@ class AdvanceResult:
     failed_by_guard: dict[str, NDArray[np.intp]]
     illegal: NDArray[np.intp]
     audit: AuditBatch
+    #: Which transition moved which rows, in the order they were applied.
+    groups: tuple[tuple[TransitionDefinition, NDArray[np.intp]], ...]
     _spiral: Spiral = field(repr=False)
     _machine: MachineName = field(repr=False)
     _trigger: str = field(repr=False)
@@ -589,6 +591,7 @@ class Spiral:
             {k: np.sort(np.concatenate(v)) for k, v in failed.items()},
             illegal,
             audit,
+            tuple((t.definition, rows) for t, rows in taken_by),
             self,
             machine_name,
             trigger,

@@ -1,0 +1,304 @@
+"""The spiral on a :class:`~zhengai.store.Store`: the state is a column, the database the lock.
+
+A single subject: the shared machine checks the guards and runs the callbacks,
+then the store does a compare-and-set ``UPDATE … WHERE state = :source AND
+version = :v`` plus the audit insert in one transaction; the loser of a race
+gets :class:`~zhengai.errors.ConcurrencyConflict` and leaves no trace.
+
+A population: the states are read as columns, the trigger validated once and
+the guards run over the whole batch in numpy (:meth:`Spiral.advance`); then,
+per transition and source state, one ``UPDATE`` and one ``INSERT … SELECT`` of
+audit rows (the store's batch move).  Subjects that another writer moved in the
+meantime make the whole batch roll back with ``ConcurrencyConflict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from zhengai.errors import ConcurrencyConflict
+from zhengai.spiral.audit import AuditRecord, replay
+from zhengai.spiral.cycles import CycleSnapshot
+from zhengai.spiral.engine import OUTSIDE, AdvanceResult, Spiral, SpiralStates, SubjectState
+from zhengai.spiral.guards import GuardContext, GuardInputs
+from zhengai.store import SpiralState, Store, Transition
+from zhengai.store.schema import spiral_states
+
+__all__ = ["ENTER_TRIGGER", "PersistentAdvance", "StoredSpiral"]
+
+#: The trigger name of the audit row written when a subject is put on a loop.
+ENTER_TRIGGER = "enter_loop"
+
+
+@dataclass(frozen=True)
+class PersistentAdvance:
+    """A population move that the store committed: the in-memory result and rows moved."""
+
+    result: AdvanceResult
+    stored: int
+
+
+class StoredSpiral:
+    """One loop definition run against a store (``loop_id`` defaults to the definition id)."""
+
+    def __init__(self, spiral: Spiral, store: Store, *, loop_id: str | None = None) -> None:
+        self.spiral = spiral
+        self.store = store
+        self.loop = loop_id or spiral.definition.id
+
+    def start(
+        self,
+        *,
+        subjects: Sequence[str] | None = None,
+        level: str | None = None,
+        who: str = "system",
+    ) -> int:
+        """Put subjects (all of them, some ids, or one level) on the loop at its initial state."""
+        return self.store.start_spirals(
+            self.loop,
+            self.spiral.definition.initial,
+            subjects=subjects,
+            level=level,
+            who=who,
+            trigger=ENTER_TRIGGER,
+        )
+
+    def state(self, subject_id: str) -> SpiralState | None:
+        """The stored state of one subject on this loop."""
+        return self.store.spiral_state(subject_id, self.loop)
+
+    # -- one subject ----------------------------------------------------------------------
+
+    def trigger(
+        self,
+        subject_id: str,
+        trigger: str,
+        context: GuardContext | GuardInputs | None = None,
+        *,
+        who: str = "system",
+        reason: str = "",
+        known: SpiralState | None = None,
+    ) -> SpiralState:
+        """Move one subject; ``known`` is the state the caller decided on (read now if None).
+
+        Raises the guard's error before anything is written, and
+        :class:`ConcurrencyConflict` when someone moved the subject since ``known``.
+        """
+        current = known or self.state(subject_id)
+        if current is None:
+            from zhengai.store import RowNotFound
+
+            raise RowNotFound(
+                f"subject {subject_id!r} is not on loop {self.loop!r}",
+                hint="start it with StoredSpiral.start()",
+            )
+        before = len(self.spiral.snapshots)
+        subject = SubjectState(
+            subject_id, current.state, current.small_state, current.cycle, current.entered_at
+        )
+        new, record = self.spiral.trigger(subject, trigger, context, actor=who, reason=reason)
+        definition = self._transition(record)
+        with self.store.transaction() as conn:
+            moved = self.store.move_spiral(
+                subject_id,
+                self.loop,
+                source=record.source,
+                dest=record.dest,
+                trigger=trigger,
+                expected_version=current.version,
+                track="state" if record.machine == "loop" else "small_state",
+                new_cycle=definition.new_cycle,
+                who=who,
+                reason=reason,
+                guards=dict.fromkeys(record.guards, True),
+                conn=conn,
+            )
+            if record.machine == "loop" and new.small_state != current.small_state:
+                self._set_small(conn, [subject_id], new.small_state, version=moved.version)
+                moved = replace(moved, small_state=new.small_state)
+            self._save_snapshots(conn, self.spiral.snapshots[before:])
+        return moved
+
+    def _transition(self, record: AuditRecord) -> Any:
+        small = self.spiral.definition.small_loop
+        pool = self.spiral.definition.transitions if record.machine == "loop" else small.transitions  # type: ignore[union-attr]
+        return next(t for t in pool if t.trigger == record.trigger and record.source in t.source)
+
+    def _set_small(
+        self,
+        conn: Connection,
+        subject_ids: Sequence[str] | None,
+        small: str | None,
+        *,
+        version: int | None = None,
+        move_id: str | None = None,
+    ) -> None:
+        # The store's move changes one state column; entering or leaving the host of
+        # the small loop also sets the small-loop column, in the same transaction.
+        c = spiral_states.c
+        where = [c.school_id == self.store.school, c.loop_id == self.loop]
+        if move_id is not None:
+            where.append(c.move_id == move_id)
+        if subject_ids is not None:
+            where.append(c.subject_id.in_(list(subject_ids)))
+        if version is not None:
+            where.append(c.version == version)
+        conn.execute(update(spiral_states).where(*where).values(small_state=small))
+
+    def _save_snapshots(self, conn: Connection, snapshots: Sequence[CycleSnapshot]) -> None:
+        for snap in snapshots:
+            for row, subject_id in enumerate(snap.subject_ids):
+                self.store.save_cycle(
+                    str(subject_id),
+                    self.loop,
+                    int(snap.cycle[row]),
+                    {
+                        "indicators": list(snap.indicators),
+                        "targets": _json(snap.targets[row]),
+                        "achieved": _json(snap.achieved[row]),
+                        "attainment": _json(snap.attainment[row]),
+                        "met": [bool(v) for v in snap.met[row]],
+                    },
+                    conn=conn,
+                )
+
+    # -- a population -----------------------------------------------------------------------
+
+    def load(self, *, subjects: Sequence[str] | None = None) -> SpiralStates:
+        """The loop's stored states as columns, ordered by subject id."""
+        c = spiral_states.c
+        query = (
+            select(c.subject_id, c.state, c.small_state, c.cycle, c.entered_at)
+            .where(c.school_id == self.store.school, c.loop_id == self.loop)
+            .order_by(c.subject_id)
+        )
+        if subjects is not None:
+            query = query.where(c.subject_id.in_(list(subjects)))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        ids, states, smalls, cycles, entered = zip(*rows, strict=True) if rows else ((),) * 5
+        codes = {s: i for i, s in enumerate(self.spiral.state_ids)}
+        small_codes: dict[str | None, int] = {s: i for i, s in enumerate(self.spiral.small_ids)}
+        small_codes[None] = OUTSIDE
+        return SpiralStates(
+            np.array(ids, dtype=object),
+            _codes(states, codes),
+            _codes(smalls, small_codes),
+            np.array(cycles, dtype=np.int32),
+            np.array(
+                [e.astimezone(UTC).replace(tzinfo=None) if e.tzinfo else e for e in entered],
+                dtype="datetime64[s]",
+            ),
+        )
+
+    def advance(
+        self,
+        trigger: str,
+        inputs: GuardInputs | Callable[[SpiralStates], GuardInputs] | None = None,
+        *,
+        subjects: Sequence[str] | None = None,
+        who: str = "system",
+        reason: str = "",
+    ) -> PersistentAdvance:
+        """Move every subject on the loop (or ``subjects``) that may take ``trigger``.
+
+        ``inputs`` are aligned with the states ordered by subject id, or a function
+        that builds them from the loaded states.
+        """
+        states = self.load(subjects=subjects)
+        guard_inputs = inputs(states) if callable(inputs) else inputs
+        before = len(self.spiral.snapshots)
+        result = self.spiral.advance(states, trigger, guard_inputs, actor=who, reason=reason)
+        machine = self.spiral.machine_of(trigger)
+        here = states.state if machine == "loop" else states.small
+        names = self.spiral.state_ids if machine == "loop" else self.spiral.small_ids
+        stored = 0
+        with self.store.transaction() as conn:
+            for transition, rows in result.groups:
+                for code in np.unique(here[rows]):
+                    group = rows[here[rows] == code]
+                    source = names[int(code)]
+                    # Everyone in this source state moves: no id list, a plain UPDATE.
+                    whole = len(group) == int(np.count_nonzero(here == code)) and subjects is None
+                    moved = self.store.advance_spirals(
+                        self.loop,
+                        source=source,
+                        dest=transition.dest,
+                        trigger=trigger,
+                        subjects=None if whole else [str(s) for s in states.subject_ids[group]],
+                        track="state" if machine == "loop" else "small_state",
+                        new_cycle=transition.new_cycle,
+                        who=who,
+                        reason=reason,
+                        guards=dict.fromkeys(result.audit.guards, True),
+                        conn=conn,
+                    )
+                    count = moved.moved.get(source, 0)
+                    if count != len(group):
+                        raise ConcurrencyConflict(
+                            f"{len(group) - count} of {len(group)} subjects in {source!r} on loop "
+                            f"{self.loop!r} were moved by another writer; nothing was changed",
+                            hint="reload the states and advance again",
+                        )
+                    stored += count
+                    small = result.states.small[group[0]]
+                    if machine == "loop" and (small != states.small[group]).any():
+                        self._set_small(
+                            conn,
+                            None,
+                            None if small == OUTSIDE else self.spiral.small_ids[int(small)],
+                            move_id=moved.move_ids[source],
+                        )
+            self._save_snapshots(conn, self.spiral.snapshots[before:])
+        return PersistentAdvance(result, stored)
+
+    # -- audit --------------------------------------------------------------------------
+
+    def history(self, subject_id: str | None = None) -> list[AuditRecord]:
+        """The stored audit trail as records (the entry rows left out), oldest first."""
+        return [
+            _record(t)
+            for t in self.store.transitions(subject_id=subject_id, loop=self.loop)
+            if t.trigger != ENTER_TRIGGER
+        ]
+
+    def replay(self, subject_id: str | None = None) -> dict[str, SubjectState]:
+        """Replay the stored trail; it must reproduce the stored states."""
+        return replay(self.spiral, self.history(subject_id))
+
+
+def _record(t: Transition) -> AuditRecord:
+    return AuditRecord(
+        t.subject_id,
+        "loop" if t.track == "state" else "small",
+        t.cycle,
+        t.trigger,
+        t.from_state or "",
+        t.to_state,
+        t.who,
+        t.at,
+        t.reason,
+        tuple(t.guards),
+    )
+
+
+def _codes(values: Sequence[Any], codes: dict[Any, int]) -> np.ndarray[Any, np.dtype[np.int16]]:
+    # Few distinct states: map the unique values, then broadcast back (no per-row dict).
+    if not values:
+        return np.zeros(0, dtype=np.int16)
+    array = np.array(values, dtype=object)
+    uniques, inverse = np.unique(array.astype(str), return_inverse=True)
+    lookup = {str(k): v for k, v in codes.items()}
+    return np.array([lookup[u] for u in uniques], dtype=np.int16)[inverse]
+
+
+def _json(values: Any) -> list[float | None]:
+    return [None if math.isnan(float(v)) else float(v) for v in values]
