@@ -122,22 +122,32 @@ class TestLeafFunctions:
         assert np.isnan(got[3])
         assert one_leaf(spec, [1.0, 2.0, 3.0]) == [100.0, 70.0, 0.0]
 
-    def test_expression_leaf_needs_the_expression_language(self) -> None:
-        pytest.importorskip("zhengai.expr", reason="expression language")
-        from zhengai import expr
-
-        if not hasattr(expr, "Expression"):
-            with pytest.raises(BadScorecard, match=r"need zhengai\.expr\.Expression"):
-                score(
-                    card([leaf("e", {"kind": "expression", "expression": "x * 100"})]),
-                    ["a"],
-                    values={"x": [1.0]},
-                )
-            return
+    def test_expression_leaf(self) -> None:
         sc = card([leaf("e", {"kind": "expression", "expression": "x * 100"})])
         result = score(sc, ["a", "b", "c"], values={"x": np.array([0.5, 2.0, NAN])})
         assert result.total[:2].tolist() == [50.0, 100.0]  # clipped to 100
         assert np.isnan(result.total[2])
+
+    def test_value_expression_with_chinese_names(self) -> None:
+        catalog = [
+            Indicator(id="passed", name="合格人数"),
+            Indicator(id="enrolled", name="在籍人数"),
+        ]
+        sc = card(
+            [
+                leaf(
+                    "rate",
+                    {"kind": "linear", "floor": 0.5, "target": 1.0},
+                    value="ratio(合格人数, 在籍人数)",
+                )
+            ]
+        )
+        values = {"passed": np.array([45.0, 30.0, 5.0]), "enrolled": np.array([50.0, 0.0, 10.0])}
+        result = score(sc, ["a", "b", "c"], values=values, catalog=catalog)
+        # 0.9 → 80; ratio by zero → missing; 0.5 → 0
+        assert result.total[[0, 2]].tolist() == pytest.approx([80.0, 0.0])
+        assert np.isnan(result.total[1])
+        assert result.explain("a").items[0].details == ("rate 0.90, target 1.00",)
 
 
 TWO = [
@@ -673,6 +683,43 @@ class TestObservationInput:
         )
         result = score(card(list(SOURCED)), ["a", "b"], df, "2025-2026")
         assert result.total.tolist() == pytest.approx([69.0, 80.0])
+
+    def test_observations_table_with_history_and_sources(self) -> None:
+        from zhengai.data import Observations, Subjects
+
+        obs = Observations(
+            ["a", "a", "b", "b", "a", "a", "b"],
+            ["x", "x", "x", "x", "sat", "sat", "sat"],
+            [
+                "2024-2025",
+                "2025-2026",
+                "2024-2025",
+                "2025-2026",
+                "2025-2026",
+                "2025-2026",
+                "2025-2026",
+            ],
+            [10.0, 14.0, 10.0, 9.0, 0.9, 0.6, 0.8],
+            [None, None, None, None, "自评", "集中考核", "自评"],
+        )
+        sc = card(
+            [
+                leaf("growth", {"kind": "threshold", "value": 0}, 0.5, value="delta(x)"),
+                dict(SOURCED[0], weight=0.5),
+            ]
+        )
+        subjects = Subjects.from_subjects(
+            [Subject(id="a", level="major"), Subject(id="b", level="major")]
+        )
+        result = score(sc, subjects, obs, "2025-2026")
+        # a: delta +4 ≥ 0 → 100; sat 0.3·90 + 0.7·60 = 69 → 84.5.
+        # b: delta −1 → 0; sat only 自评 → 80 → 40 (partial).
+        assert result.total.tolist() == pytest.approx([84.5, 40.0])
+        assert result.partial.tolist() == [False, True]
+
+    def test_needs_a_period(self) -> None:
+        with pytest.raises(MissingScoringInput, match="needs the period"):
+            score(card(TWO), ["a"], [])
 
     def test_no_data(self) -> None:
         with pytest.raises(MissingScoringInput, match="score\\(\\) needs observations or values"):

@@ -11,7 +11,6 @@ subjects.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,9 +18,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from zhengai.data import Observations, Subjects
 from zhengai.errors import Where, did_you_mean
-from zhengai.expr import Frame
-from zhengai.model import Direction, IndicatorCatalog, Period, Subject
+from zhengai.expr import Expression, Frame, ir
+from zhengai.model import Direction, IndicatorCatalog, Observation, Period, Subject
 from zhengai.model.scorecard import (
     MAX_POINTS,
     AHPWeighting,
@@ -101,21 +101,17 @@ class CompiledScorecard:
         return {}
 
 
-def _expression_class() -> Any:
-    module = importlib.import_module("zhengai.expr")
-    cls = getattr(module, "Expression", None)
-    if cls is None:
-        raise BadScorecard(
-            "expression leaves need zhengai.expr.Expression, which this installation lacks"
-        )
-    return cls
-
-
 def compile_scorecard(
-    scorecard: Scorecard, catalog: IndicatorCatalog | Iterable[Any] | None = None
+    scorecard: Scorecard,
+    catalog: IndicatorCatalog | Iterable[Any] | None = None,
+    *,
+    attributes: Mapping[str, Any] | Iterable[str] = (),
+    constants: Mapping[str, float | int | str | bool] | None = None,
 ) -> CompiledScorecard:
     """Resolve indicator names against ``catalog``, derive AHP weights (raising
-    :class:`~zhengai.scoring.InconsistentJudgements` when CR ≥ 0.1) and compile expressions."""
+    :class:`~zhengai.scoring.InconsistentJudgements` when CR ≥ 0.1) and compile the
+    leaves' expressions once (with the pack's subject ``attributes`` and named
+    ``constants``)."""
     cat = IndicatorCatalog.coerce(catalog) if catalog is not None else None
     nodes: dict[str, ScorecardNode] = {}
     parents: dict[str, str] = {}
@@ -127,7 +123,7 @@ def compile_scorecard(
         if parent is not None:
             parents[node.id] = parent
         if node.is_leaf:
-            leaves[node.id] = _compile_leaf(node, path, cat)
+            leaves[node.id] = _compile_leaf(node, path, cat, attributes, constants)
             return
         _derive_fixed(node.id, node.weighting, node.children, path, derived)
         for i, child in enumerate(node.children):
@@ -139,7 +135,13 @@ def compile_scorecard(
     return CompiledScorecard(scorecard, leaves, nodes, parents, derived)
 
 
-def _compile_leaf(node: ScorecardNode, path: str, cat: IndicatorCatalog | None) -> CompiledLeaf:
+def _compile_leaf(
+    node: ScorecardNode,
+    path: str,
+    cat: IndicatorCatalog | None,
+    attributes: Mapping[str, Any] | Iterable[str],
+    constants: Mapping[str, float | int | str | bool] | None,
+) -> CompiledLeaf:
     column: str | None = node.indicator
     direction = node.direction or Direction.HIGHER_BETTER
     if node.indicator is not None and cat is not None:
@@ -157,7 +159,7 @@ def _compile_leaf(node: ScorecardNode, path: str, cat: IndicatorCatalog | None) 
         text = node.scoring.expression
     expression = None
     if text is not None:
-        expression = _expression_class()(text, cat)
+        expression = Expression(text, cat, attributes=attributes, constants=dict(constants or {}))
     return CompiledLeaf(node, column, direction, expression, path)
 
 
@@ -189,32 +191,29 @@ def _ahp(spec: AHPWeighting, labels: list[str], path: str) -> AHPResult:
 # --------------------------------------------------------------------------- inputs
 
 
-def _subject_ids(
-    subjects: Sequence[Subject] | Sequence[str] | ArrayLike, rank_within: str | None
-) -> tuple[NDArray[np.object_], NDArray[np.object_] | None]:
-    items: list[Any] = (
-        subjects.tolist() if isinstance(subjects, np.ndarray) else list(subjects)  # type: ignore[arg-type]
-    )
-    if items and isinstance(items[0], Subject):
-        people: list[Subject] = items
-        ids: NDArray[np.object_] = np.array([s.id for s in people], dtype=object)
-        if rank_within is None:
-            return ids, None
-        keys: NDArray[np.object_] = np.array(
-            [s.attributes.get(rank_within) for s in people], dtype=object
+def _population(
+    subjects: Subjects | Sequence[Subject] | Sequence[str] | ArrayLike, rank_within: str | None
+) -> tuple[NDArray[np.object_], NDArray[np.object_] | None, Subjects | None]:
+    """Subject ids, the ranking partition (attribute ``rank_within``) and a Subjects table."""
+    if isinstance(subjects, Subjects):
+        table = subjects
+    else:
+        items: list[Any] = (
+            subjects.tolist() if isinstance(subjects, np.ndarray) else list(subjects)  # type: ignore[arg-type]
         )
-        return ids, keys
-    plain: NDArray[np.object_] = np.array([str(s) for s in items], dtype=object)
-    return plain, None
-
-
-def _align(values: ArrayLike, n: int, name: str) -> NDArray[Any]:
-    arr = np.asarray(values)
-    if arr.shape != (n,):
-        raise MissingScoringInput(
-            f"column {name!r} has {arr.shape[0] if arr.ndim else 0} values for {n} subjects"
-        )
-    return arr.astype(np.float64) if arr.dtype.kind in "iub" else arr
+        if not items or not isinstance(items[0], Subject):
+            plain: NDArray[np.object_] = np.array([str(s) for s in items], dtype=object)
+            return plain, None, None
+        table = Subjects.from_subjects(items)
+    keys: NDArray[np.object_] | None = None
+    if rank_within is not None:
+        try:
+            keys = np.asarray(table.column(rank_within), dtype=object)
+        except KeyError:
+            raise MissingScoringInput(
+                f"subjects have no attribute {rank_within!r} to rank within"
+            ) from None
+    return np.asarray(table.ids, dtype=object), keys, table
 
 
 def _index_of(keys: NDArray[Any], ids: NDArray[np.object_]) -> NDArray[np.intp]:
@@ -227,51 +226,75 @@ def _index_of(keys: NDArray[Any], ids: NDArray[np.object_]) -> NDArray[np.intp]:
     return np.asarray(rows[inverse], dtype=np.intp).reshape(keys.shape)
 
 
-def _pivot(
-    observations: Any,
-    ids: NDArray[np.object_],
-    period: Period | str | None,
-    names: list[str],
-) -> dict[str, NDArray[Any]]:
-    """Long-form observations of one period → one aligned column per needed name."""
-    want = str(period) if period is not None else None
-    if hasattr(observations, "columns") and hasattr(observations, "to_dict"):  # a DataFrame
-        df = observations
-        if want is not None and "period" in df.columns:
-            df = df[df["period"].astype(str) == want]
-        subject = df["subject_id"].astype(str).to_numpy(dtype=object)
-        indicator = df["indicator"].astype(str).to_numpy(dtype=object)
-        if "source" in df.columns:
-            src = df["source"].to_numpy(dtype=object)
-            has = np.array([s is not None and s == s for s in src], dtype=bool)
-            indicator = np.where(has, indicator + "@" + src.astype(str), indicator)
-        value = df["value"].to_numpy(dtype=np.float64)
-    else:
-        rows = [o for o in observations if want is None or str(o.period) == want]
-        subject = np.array([o.subject_id for o in rows], dtype=object)
-        indicator = np.array(
-            [f"{o.indicator}@{o.source}" if o.source else o.indicator for o in rows], dtype=object
+def _align(values: ArrayLike, n: int, name: str) -> NDArray[Any]:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        got = arr.shape[0] if arr.ndim else 0
+        raise MissingScoringInput(f"column {name!r} has {got} values for {n} subjects")
+    return arr.astype(np.float64) if arr.dtype.kind in "iub" else arr
+
+
+def _observations(data: Any) -> Observations:
+    """Long-form observations as a :class:`~zhengai.data.Observations` table."""
+    if isinstance(data, Observations):
+        return data
+    if hasattr(data, "columns") and hasattr(data, "to_dict"):  # a pandas DataFrame
+        has = set(data.columns)
+        return Observations(
+            data["subject_id"].astype(str).to_numpy(),
+            data["indicator"].astype(str).to_numpy(),
+            data["period"].astype(str).to_numpy(),
+            data["value"].to_numpy(),
+            data["source"].to_numpy(dtype=object) if "source" in has else None,
+            data["recorded_at"].to_numpy() if "recorded_at" in has else None,
         )
-        value = np.array([np.nan if o.value is None else o.value for o in rows], dtype=np.float64)
-    row = _index_of(subject.astype(str), ids)
-    out: dict[str, NDArray[Any]] = {}
-    for name in names:
-        hit = (indicator == name) & (row >= 0)
-        column = np.full(ids.size, np.nan)
-        column[row[hit]] = value[hit]  # a later row for the same subject wins (a correction)
-        out[name] = column
-    return out
+    rows = list(data)
+    if rows and not isinstance(rows[0], Observation | Mapping):
+        raise MissingScoringInput(
+            f"cannot read observations from {type(data).__name__}",
+            hint="pass zhengai.data.Observations, Observation rows or a long-form DataFrame",
+        )
+    return Observations.from_records(rows)
+
+
+def _of_source(obs: Observations, source: str) -> Observations:
+    keep = obs.source == source
+    return Observations(
+        obs.subject_id[keep],
+        obs.indicator[keep],
+        obs.period[keep],
+        obs.value[keep],
+        obs.source[keep],
+        obs.recorded_at[keep],
+    )
+
+
+def _history_depth(expression: Any) -> int:
+    """How many periods back an expression reads (history functions expand into shifts)."""
+    depth = getattr(expression, "history_depth", None)
+    if isinstance(depth, int):
+        return depth
+    deepest = 0
+    stack: list[tuple[ir.Node, int]] = [(expression._tree, 0)]
+    while stack:
+        node, shift = stack.pop()
+        if isinstance(node, ir.Shift):
+            shift += node.k
+        deepest = max(deepest, shift)
+        stack.extend((child, shift) for child in ir.children(node))
+    return deepest
 
 
 def _frame(
     plan: CompiledScorecard,
     ids: NDArray[np.object_],
+    table: Subjects | None,
     observations: Any,
     period: Period | str | None,
     values: Mapping[str, ArrayLike] | None,
     goals: Mapping[str, Mapping[str, ArrayLike]] | None,
     partition: NDArray[Any] | None,
-) -> tuple[NDArray[np.object_], Frame]:
+) -> Frame:
     names = plan.columns()
     n = ids.size
     aligned_goals = {
@@ -281,25 +304,39 @@ def _frame(
         for kind, by in (goals or {}).items()
     }
     if values is not None:
-        columns = {k: _align(v, n, k) for k, v in values.items()}
+        given = {k: _align(v, n, k) for k, v in values.items()}
         for name in names:
-            if name not in columns:
+            if name not in given:
                 raise MissingScoringInput(
-                    f"no column {name!r} in the values", hint=did_you_mean(name, columns)
+                    f"no column {name!r} in the values", hint=did_you_mean(name, given)
                 )
-        return ids, Frame(columns, partition=partition, goals=aligned_goals)
+        return Frame(given, partition=partition, goals=aligned_goals)
     if observations is None:
         raise MissingScoringInput("score() needs observations or values")
-    if hasattr(observations, "frame"):
-        got_ids, frame = observations.frame(period, ids.tolist(), names, 0, partition)
-        got = np.asarray(got_ids, dtype=object)
-        if not np.array_equal(got, ids):
-            raise MissingScoringInput("the data layer returned subjects in another order")
-        if aligned_goals and not frame.goals:
-            frame = Frame(frame.columns, frame.history, frame.partition, aligned_goals)
-        return ids, frame
-    columns = _pivot(observations, ids, period, names)
-    return ids, Frame(columns, partition=partition, goals=aligned_goals)
+    if period is None:
+        raise MissingScoringInput("score() needs the period of the observations to score")
+    obs = _observations(observations)
+    population: Any = table if table is not None else ids
+    history = max(
+        (_history_depth(leaf.expression) for leaf in plan.leaves.values() if leaf.expression),
+        default=0,
+    )
+    plain = [name for name in names if "@" not in name]
+    _, frame = obs.frame(period, population, plain, history)
+    columns: dict[str, NDArray[Any]] = dict(frame.columns)
+    past: dict[str, Sequence[NDArray[np.float64]]] = dict(frame.history)
+    by_source: dict[str, list[str]] = {}
+    for name in names:
+        if "@" in name:
+            base, source = name.split("@", 1)
+            by_source.setdefault(source, []).append(base)
+    for source, bases in by_source.items():
+        _, part = _of_source(obs, source).frame(period, population, bases, history)
+        for base in bases:
+            columns[f"{base}@{source}"] = part.columns[base]
+            if base in part.history:
+                past[f"{base}@{source}"] = part.history[base]
+    return Frame(columns, past, partition, aligned_goals or frame.goals)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -637,7 +674,7 @@ class _Scorer:
 
 def score(
     scorecard: Scorecard | CompiledScorecard,
-    subjects: Sequence[Subject] | Sequence[str] | ArrayLike,
+    subjects: Subjects | Sequence[Subject] | Sequence[str] | ArrayLike,
     observations: Any = None,
     period: Period | str | None = None,
     *,
@@ -650,11 +687,11 @@ def score(
     """Score a whole population on a scorecard for one period.
 
     ``subjects`` are :class:`~zhengai.model.Subject` objects (their attribute
-    ``rank_within`` partitions the ranking) or plain ids.  The data come from
-    ``observations`` — a ``zhengai.data`` dataset (anything with
-    ``.frame(period, subjects, names, history, partition)``), long-form
-    :class:`~zhengai.model.Observation` rows or a long-form DataFrame
-    (``subject_id, indicator, period, value[, source]``) — or directly from
+    ``rank_within`` partitions the ranking), a :class:`~zhengai.data.Subjects`
+    table or plain ids.  The data come from ``observations`` of ``period`` —
+    :class:`~zhengai.data.Observations`, :class:`~zhengai.model.Observation`
+    rows or a long-form DataFrame (``subject_id, indicator, period, value[,
+    source]``), where an observation's ``source`` feeds a sourced leaf — or from
     ``values``: one aligned array per column (NaN = missing), where a sourced
     leaf reads ``"<indicator>@<source>"``.  ``tasks`` is the task table of
     ``tasks`` leaves (columns ``subject_id, class, progress, quality,
@@ -667,10 +704,10 @@ def score(
         if isinstance(scorecard, CompiledScorecard)
         else compile_scorecard(scorecard, catalog)
     )
-    ids, keys = _subject_ids(subjects, plan.scorecard.rank_within)
+    ids, keys, table = _population(subjects, plan.scorecard.rank_within)
     if partition is not None:
         keys = np.asarray(partition, dtype=object)
         if keys.shape != ids.shape:
             raise MissingScoringInput(f"partition has {keys.size} keys for {ids.size} subjects")
-    ids, frame = _frame(plan, ids, observations, period, values, goals, keys)
+    frame = _frame(plan, ids, table, observations, period, values, goals, keys)
     return _Scorer(plan, ids, frame, tasks, keys).run()
