@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import pickle
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -505,3 +507,47 @@ def test_clean_data_has_no_problems(tmp_path: Path, catalog: IndicatorCatalog) -
             catalog=catalog,
             errors="ignore",  # type: ignore[arg-type]
         )
+
+
+def test_blank_rows_and_blank_cells_are_nothing(tmp_path: Path, catalog: IndicatorCatalog) -> None:
+    path = write(
+        tmp_path / "o.csv",
+        HEADER + ",,,\n\ns1,到课率,2025-2026-1,   \ns2,到课率,2025-2026-1,0.5\n",
+    )
+    obs = load_observations(path, catalog=catalog)
+    assert obs.subject_id.tolist() == ["s1", "s2"]
+    assert np.isnan(obs.value[0])  # a cell of spaces is empty, and empty is missing
+    bad = write(tmp_path / "b.csv", HEADER + ",,,\n\ns1,到课率,2025-2026-1,x\n")
+    (problem,) = check_observations(bad, catalog=catalog)
+    assert problem.where.row == 4  # skipped rows still count
+
+
+def test_xlsx_without_openpyxl_says_what_to_install(
+    tmp_path: Path, catalog: IndicatorCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "o.xlsx", "not really a workbook")
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # makes `import openpyxl` fail
+    with pytest.raises(UnreadableSource) as info:
+        load_observations(path, catalog=catalog)
+    assert info.value.message == "reading .xlsx needs openpyxl"
+    assert info.value.hint == "pip install 'zhengai[excel]'"
+    assert info.value.where == Where(file=str(path))
+
+
+def test_corrupt_xlsx_is_unreadable(tmp_path: Path, catalog: IndicatorCatalog) -> None:
+    pytest.importorskip("openpyxl")
+    path = write(tmp_path / "o.xlsx", "not really a workbook")
+    with pytest.raises(UnreadableSource) as info:
+        load_observations(path, catalog=catalog)
+    assert info.value.message.startswith("cannot open the workbook")
+
+
+def test_load_failed_survives_pickling(tmp_path: Path, catalog: IndicatorCatalog) -> None:
+    path = write(tmp_path / "o.csv", HEADER + "s1,x,2025-2026-1,1\ns1,到课率,2025-2026-1,y\n")
+    with pytest.raises(DataLoadFailed) as info:
+        load_observations(path, catalog=catalog, errors="collect")
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is DataLoadFailed
+    assert str(again) == str(info.value)
+    assert [str(p) for p in again.problems] == [str(p) for p in info.value.problems]
+    assert [type(p) for p in again.problems] == [UnknownIndicator, BadValue]

@@ -273,7 +273,6 @@ def _subjects(
     at = {key: np.full(n, pos, dtype=np.int64) for key, pos in columns.items()}
     head = {key: table.headers[pos] for key, pos in columns.items()}
     everywhere = np.arange(n)
-    bad = np.zeros(n, dtype=bool)
 
     def where(i: int, key: str) -> Where:
         return table.where(int(rows[i]), head[key])
@@ -287,10 +286,10 @@ def _subjects(
         at["subject_id"],
         lambda i: BadValue("empty subject id", where=where(i, "subject_id")),
     )
-    first_row = np.full(len(id_labels), -1, dtype=np.int64)
     order = np.flatnonzero(~empty)
-    # reversed assignment leaves each id's first row in place
-    first_row[id_codes[order][::-1]] = order[::-1]
+    first_row = np.full(len(id_labels), -1, dtype=np.int64)
+    distinct, first_at = np.unique(id_codes[order], return_index=True)  # first occurrences
+    first_row[distinct] = order[first_at]
     repeated = order[first_row[id_codes[order]] != order]
     problems.add_rows(
         repeated,
@@ -301,8 +300,6 @@ def _subjects(
             where=where(i, "subject_id"),
         ),
     )
-    bad |= empty
-    bad[repeated] = True
 
     # levels: each distinct label parsed once
     level_codes, level_labels = factorize_text(table.columns[columns["level"]])
@@ -327,7 +324,6 @@ def _subjects(
         at["level"],
         lambda i: _rewhere(level_errors[int(level_codes[i])], where(i, "level")),
     )
-    bad |= (level_codes < 0) | unknown
     levels = object_array([*parsed, None])[level_codes]
 
     # parents: exist, no cycles
