@@ -10,15 +10,15 @@ very same code, which is what makes single and batch results identical.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from zhengai.expr import Frame
+from zhengai.errors import ExpressionError, Where
+from zhengai.expr import Expression, Frame
 from zhengai.model.loop import BuiltinGuard, ExprGuard, GuardName
 from zhengai.spiral.errors import (
     ActionMissing,
@@ -216,10 +216,6 @@ def _column(rows: Sequence[Mapping[str, float | str | None]], name: str) -> NDAr
     return np.array([_num(v) for v in values], dtype=np.float64)
 
 
-class _Expression(Protocol):
-    def evaluate_columns(self, frame: Frame) -> np.ma.MaskedArray[Any, Any]: ...
-
-
 #: Explains why row ``i`` failed: the names of what is missing.
 Explain = Callable[[GuardInputs, int], tuple[str, ...]]
 
@@ -368,22 +364,25 @@ def _builtin_all_rows(guard: BuiltinGuard, field_path: str) -> CompiledGuard:
     )
 
 
-def _load_expression(guard: ExprGuard, options: Mapping[str, Any]) -> _Expression:
-    # zhengai.expr.Expression is resolved at run time so this module keeps working
-    # (built-in guards only) in a checkout where the expression package is partial.
-    module = importlib.import_module("zhengai.expr")
-    expression_class = module.Expression
-    expression: _Expression = expression_class(
-        guard.expr,
-        options.get("catalog"),
-        attributes=tuple(options.get("attributes", ())),
-        constants=options.get("constants"),
-    )
-    return expression
+def _load_expression(guard: ExprGuard, field_path: str, options: Mapping[str, Any]) -> Expression:
+    try:
+        return Expression(
+            guard.expr,
+            options.get("catalog"),
+            attributes=options.get("attributes", ()),
+            constants=options.get("constants"),
+        )
+    except ExpressionError as exc:
+        # Same error class and position inside the expression, plus where the guard is.
+        raise type(exc)(
+            exc.message,
+            where=Where(file=exc.where.file, column=exc.where.column, field=field_path),
+            hint=exc.hint,
+        ) from None
 
 
 def _expression(guard: ExprGuard, field_path: str, options: Mapping[str, Any]) -> CompiledGuard:
-    expression = _load_expression(guard, options)
+    expression = _load_expression(guard, field_path, options)
 
     def values(x: GuardInputs) -> np.ma.MaskedArray[Any, Any]:
         if x.frame is None:
