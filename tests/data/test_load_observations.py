@@ -77,7 +77,7 @@ def test_long_csv_resolves_names_and_keeps_missing_as_nan(
     assert obs.value.dtype == np.float64
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
 def test_chinese_csv_in_every_encoding_excel_writes(
     tmp_path: Path, catalog: IndicatorCatalog, encoding: str
 ) -> None:

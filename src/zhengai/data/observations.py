@@ -13,6 +13,7 @@ from zhengai.data._columns import (
     FloatArray,
     IntArray,
     ObjectArray,
+    factorize,
     factorize_text,
     lookup,
     object_array,
@@ -400,10 +401,12 @@ def _last_recorded(
 
 
 def _attribute_column(column: ObjectArray) -> NDArray[np.generic]:
-    """Numbers (and missing) become float64 with NaN; anything else stays objects."""
-    numeric = all(
-        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in column
-    )
+    """Numbers (and missing) become float64 with NaN; anything else stays objects.
+
+    The kinds of value are looked at once per distinct value, not per subject.
+    """
+    _, distinct = factorize(column)
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in distinct)
     if numeric and len(column):
         return column.astype(np.float64)
     return column
