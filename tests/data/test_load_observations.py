@@ -551,3 +551,13 @@ def test_load_failed_survives_pickling(tmp_path: Path, catalog: IndicatorCatalog
     assert str(again) == str(info.value)
     assert [str(p) for p in again.problems] == [str(p) for p in info.value.problems]
     assert [type(p) for p in again.problems] == [UnknownIndicator, BadValue]
+
+
+def test_auto_form_with_a_typo_in_value_asks_for_value(
+    tmp_path: Path, catalog: IndicatorCatalog
+) -> None:
+    path = write(tmp_path / "o.csv", "subject_id,indicator,period,valeu\ns1,到课率,2025-10,0.8\n")
+    (problem,) = check_observations(path, catalog=catalog)
+    assert type(problem) is MissingColumn
+    assert problem.message == "missing column 'value' (值/数值)"
+    assert problem.hint == "did you mean 'valeu'?"

@@ -463,12 +463,12 @@ def load_observations(
     Long form has ``subject_id, indicator, period, value`` [, ``source``,
     ``recorded_at``]; wide form one row per subject and one column per indicator
     (named by id, Chinese name or alias), with a ``period`` column or the ``period``
-    argument; ``form="auto"`` picks long when there are ``indicator`` and ``value``
-    columns.  ``period`` also fills empty period cells.  An empty value cell is a
-    missing value (NaN), never zero.  Problems: unknown subject (when ``subjects`` is
-    given) or indicator, bad period, non-numeric value, a value outside the
-    indicator's valid range, and one (subject, indicator, period, recorded_at) with
-    two different values (the same value twice is kept once).
+    argument; ``form="auto"`` picks long when there is an ``indicator`` column.
+    ``period`` also fills empty period cells.  An empty value cell is a missing
+    value (NaN), never zero.  Problems: unknown subject (when ``subjects`` is given)
+    or indicator, bad period, non-numeric value, a value outside the indicator's
+    valid range, and one (subject, indicator, period, recorded_at) with two
+    different values (the same value twice is kept once).
     """
     observations, problems, file = _observations(
         source, IndicatorCatalog.coerce(catalog), subjects, period, form, sheet, encoding
@@ -517,7 +517,8 @@ def _observations(
         problems.add(problem, problem.where.row or 0, len(table.headers))
     columns = _map_headers(table, OBSERVATION_COLUMNS, problems)
     if form == "auto":
-        form = "long" if {"indicator", "value"} <= columns.keys() else "wide"
+        # an indicator column means long form; a typo in "value" then gets a did-you-mean
+        form = "long" if "indicator" in columns else "wide"
     long = (
         _long_form(table, columns, problems, default_period)
         if form == "long"
