@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +225,11 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
                 where=Where(file=name),
                 hint=did_you_mean(sheet, workbook.sheetnames),
             )
+        if not hasattr(worksheet, "iter_rows"):  # a chart sheet holds no cells
+            raise MissingSheet(f"sheet {sheet!r} is a chart, not a table", where=Where(file=name))
+        # Workbooks from other tools often state wrong dimensions; read what is there
+        # (missing rows still come back, as empty ones, so row numbers hold).
+        worksheet.reset_dimensions()
         records = [list(row) for row in worksheet.iter_rows(min_row=1, values_only=True)]
     finally:
         workbook.close()
@@ -237,8 +241,6 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> Table:
 def _excel_cell(cell: object) -> object:
     if isinstance(cell, str):
         return cell.strip() or None
-    if isinstance(cell, datetime | date):
-        return cell
     return cell
 
 
