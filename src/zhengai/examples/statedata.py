@@ -301,7 +301,7 @@ class _Generator:
         attendance = _r(
             _sigmoid(3.1 + 0.75 * engaged + major_effect + 0.2 * rng.standard_normal(n)), 4
         )
-        failed_int = np.minimum(rng.poisson(np.exp(-2.6 - 0.7 * engaged - 0.5 * ability)), 8)
+        failed_int = np.minimum(rng.poisson(np.exp(-2.9 - 0.7 * engaged - 0.5 * ability)), 8)
         failed = failed_int.astype(np.float64)
         failed_credits = (
             2 * failed + rng.binomial(failed_int, 0.5) + rng.binomial(failed_int, 0.2)
@@ -359,17 +359,21 @@ class _Generator:
                 )
             )
 
+        # Values go missing a record at a time, as an upload from one system fails: a
+        # student-term's 考勤 from the attendance system, its grades from the 教务 system.
         ids, periods = s.student_ids[stu], self.terms[term]
-        for indicator, column in (
-            ("attendance_rate", attendance),
-            ("failed_courses", failed),
-            ("failed_credits", failed_credits),
-            ("cum_failed_courses", cum_failed),
-            ("cum_failed_credits", cum_failed_credits),
-            ("earned_credits", earned),
-            ("gpa", gpa),
+        no_attendance = (rng.random(n) < MISSING_SHARE) & ~protect
+        no_grades = (rng.random(n) < MISSING_SHARE) & ~protect
+        for indicator, column, lost in (
+            ("attendance_rate", attendance, no_attendance),
+            ("failed_courses", failed, no_grades),
+            ("failed_credits", failed_credits, no_grades),
+            ("cum_failed_courses", cum_failed, no_grades),
+            ("cum_failed_credits", cum_failed_credits, no_grades),
+            ("earned_credits", earned, no_grades),
+            ("gpa", gpa, no_grades),
         ):
-            self.add(ids, indicator, periods, column, missing=MISSING_SHARE, protect=protect)
+            self.add(ids, indicator, periods, np.where(lost, np.nan, column))
 
         # Class, major, college and school 到课率 from their students, before any value
         # went missing: the platform computes them from the full 考勤 records.
