@@ -105,6 +105,16 @@ def test_records_round_trip_concat_and_pandas(backend: str) -> None:
         assert frame["value"].isna().sum() == 1
 
 
+def test_where_keeps_rows_in_order(backend: str) -> None:
+    obs = sample()
+    term = obs.where(obs.period == "2025-2026-1")
+    assert term.subject_id.tolist() == ["s1", "s2", "s1", "s1"]
+    assert term.indicators == ["a", "b"]
+    assert term.periods == [Period.parse("2025-2026-1")]
+    assert term.recorded_at[0] == np.datetime64("2025-10-01")
+    assert len(obs.where(np.zeros(len(obs), dtype=bool))) == 0
+
+
 def test_constructor_rejects_bad_input() -> None:
     with pytest.raises(BadPeriod):
         Observations(["s1"], ["a"], ["2025-2026-3"], [1.0])

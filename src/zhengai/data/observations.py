@@ -198,6 +198,23 @@ class Observations:
             np.concatenate([p.recorded_at for p in items]) if items else np.full(0, _NAT),
         )
 
+    def where(self, mask: NDArray[np.bool_]) -> Observations:
+        """The observations where ``mask`` (aligned with the columns) is True, in order.
+
+        >>> obs.where(obs.period == "2025-2026-1")  # doctest: +SKIP
+        """
+        keep = np.flatnonzero(mask)
+        if len(keep) and keep[-1] >= len(self):
+            raise ValueError(f"mask has {len(mask)} entries for {len(self)} observations")
+        return Observations._coded(
+            _Coded(self._subject.codes[keep], self._subject.labels),
+            _Coded(self._indicator.codes[keep], self._indicator.labels),
+            _Coded(self._period.codes[keep], self._period.labels),
+            self.value[keep],
+            self.source[keep],
+            self.recorded_at[keep],
+        )
+
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per observation; a missing value is None, an unknown time None."""
         values = self.value.astype(object)
