@@ -8,12 +8,14 @@ Distributions are chosen to look like a 高职 college's data platform:
 * a teacher's 学生评教满意度 is a persistent level per teacher plus term noise;
 * majors' 初次就业率 sit around 0.9 and drift slightly upward;
 * aggregates (class, major, 二级学院, school) are computed from their members with the
-  indicator's aggregator (rates weighted by headcount, counts summed, 投诉处理率 the min).
+  indicator's aggregator: 到课率 and the majors' rates weighted by headcount, 课程合格率 the
+  mean over courses, 技术服务到款额 summed, 投诉处理率 the minimum.
 
-About 3% of the member-level values are reported missing (NaN), never zero.  The
-planted problems overwrite a few series after the draw and are protected from the
-missing-value mask, so they are always present; each is recorded as a
-:class:`PlantedProblem`.
+About 3% of the member-level values are reported missing (NaN), never zero; a student's
+values go missing a record at a time (a term's 考勤, or a term's grades), the way a
+failed upload loses them.  The planted problems overwrite a few series after the draw
+and are protected from the missing-value mask, so they are always present; each is
+recorded as a :class:`PlantedProblem`.
 """
 
 from __future__ import annotations
