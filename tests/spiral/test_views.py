@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +15,11 @@ from zhengai.spiral import (
     Spiral,
     UnknownDiagramFormat,
     shipped_loop,
+    shipped_loops,
     state_histogram,
     stuck,
 )
+from zhengai.spiral.diagram import refresh_markdown
 
 
 def test_mermaid_draws_every_machine_edge_with_highlight_and_counts(loop: LoopDefinition) -> None:
@@ -72,3 +75,11 @@ def test_histogram_per_department_and_stuck_subjects(h: Any) -> None:
         2,
         3,
     ]
+
+
+def test_docs_diagrams_are_generated_from_the_shipped_loops() -> None:
+    page = Path(__file__).parents[2] / "docs" / "spiral.md"
+    text = page.read_text(encoding="utf-8")
+    assert refresh_markdown(text) == text, "run: python -m zhengai.spiral docs/spiral.md"
+    for loop_id in shipped_loops():
+        assert f"<!-- diagram:{loop_id} -->\n```mermaid\nstateDiagram-v2" in text

@@ -8,6 +8,7 @@ number of subjects per state of a population.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from zhengai.spiral.engine import Spiral
 
-__all__ = ["UnknownDiagramFormat", "render"]
+__all__ = ["UnknownDiagramFormat", "refresh_markdown", "render"]
 
 _HIGHLIGHT = "#ffb74d"
 
@@ -132,3 +133,21 @@ def render(
     if fmt == "dot":
         return _dot(spiral, current, counts)
     raise UnknownDiagramFormat(f"unknown diagram format {fmt!r}", hint="use 'mermaid' or 'dot'")
+
+
+_BLOCK = re.compile(
+    r"(<!-- diagram:(?P<loop>[a-z_]+) -->\n```mermaid\n)(?P<body>.*?)(```\n<!-- /diagram -->)",
+    re.DOTALL,
+)
+
+
+def refresh_markdown(text: str) -> str:
+    """Regenerate every ``<!-- diagram:<loop id> -->`` Mermaid block of a Markdown page."""
+    from zhengai.spiral.engine import Spiral
+    from zhengai.spiral.shipped import shipped_loop
+
+    def block(match: re.Match[str]) -> str:
+        body = Spiral(shipped_loop(match["loop"])).diagram()
+        return f"{match.group(1)}{body}{match.group(4)}"
+
+    return _BLOCK.sub(block, text)

@@ -172,11 +172,21 @@ class StoredSpiral:
 
     # -- a population -----------------------------------------------------------------------
 
-    def load(self, *, subjects: Sequence[str] | None = None) -> SpiralStates:
-        """The loop's stored states as columns, ordered by subject id."""
+    def load(
+        self, *, subjects: Sequence[str] | None = None, entered_at: bool = False
+    ) -> SpiralStates:
+        """The loop's stored states as columns, ordered by subject id.
+
+        ``entered_at`` is read only on request (for :func:`~zhengai.spiral.stuck`):
+        converting a million timestamps costs more than the move itself, and a move
+        does not need them (the store stamps the moved rows).  Unread, it is NaT.
+        """
         c = spiral_states.c
+        columns = [c.subject_id, c.state, c.small_state, c.cycle]
+        if entered_at:
+            columns.append(c.entered_at)
         query = (
-            select(c.subject_id, c.state, c.small_state, c.cycle, c.entered_at)
+            select(*columns)
             .where(c.school_id == self.store.school, c.loop_id == self.loop)
             .order_by(c.subject_id)
         )
@@ -184,19 +194,24 @@ class StoredSpiral:
             query = query.where(c.subject_id.in_(list(subjects)))
         with self.store.engine.connect() as conn:
             rows = conn.execute(query).all()
-        ids, states, smalls, cycles, entered = zip(*rows, strict=True) if rows else ((),) * 5
+        width = len(columns)
+        cols: tuple[Sequence[Any], ...] = tuple(zip(*rows, strict=True)) if rows else ((),) * width
         codes = {s: i for i, s in enumerate(self.spiral.state_ids)}
         small_codes: dict[str | None, int] = {s: i for i, s in enumerate(self.spiral.small_ids)}
         small_codes[None] = OUTSIDE
-        return SpiralStates(
-            np.array(ids, dtype=object),
-            _codes(states, codes),
-            _codes(smalls, small_codes),
-            np.array(cycles, dtype=np.int32),
-            np.array(
-                [e.astimezone(UTC).replace(tzinfo=None) if e.tzinfo else e for e in entered],
+        if entered_at:
+            entered = np.array(
+                [e.astimezone(UTC).replace(tzinfo=None) if e.tzinfo else e for e in cols[4]],
                 dtype="datetime64[s]",
-            ),
+            )
+        else:
+            entered = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[s]")
+        return SpiralStates(
+            np.array(cols[0], dtype=object),
+            _codes(cols[1], codes),
+            _codes(cols[2], small_codes),
+            np.array(cols[3], dtype=np.int32),
+            entered,
         )
 
     def advance(
