@@ -317,6 +317,14 @@ CASES = [
         id="percent_text",
     ),
     pytest.param(
+        's1,论文数,2025-2026-1,"1,234"',
+        BadValue,
+        "value",
+        "value '1,234' is not a number",
+        "remove the thousands separators",
+        id="thousands_separator",
+    ),
+    pytest.param(
         "s1,到课率,2025-2026-1,95",
         OutOfRange,
         "value",

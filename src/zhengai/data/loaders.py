@@ -716,7 +716,7 @@ def _check_long(
         lambda i: BadValue(
             f"value {raw[i]!r} is not a number",
             where=long.where(i, "value"),
-            hint=_percent_text_hint(raw[i]),
+            hint=_number_hint(raw[i]),
         ),
     )
     bad |= not_number
@@ -850,7 +850,8 @@ def _out_of_range(indicator: Indicator, value: float, long: _Long, i: int) -> Ou
     )
 
 
-def _percent_text_hint(cell: object) -> str | None:
+def _number_hint(cell: object) -> str | None:
+    """A hint for the two ways Excel exports spoil numbers: ``95%`` and ``1,234``."""
     text = str(cell).strip()
     if text.endswith(("%", "％")):
         try:
@@ -858,4 +859,10 @@ def _percent_text_hint(cell: object) -> str | None:
         except ValueError:
             return None
         return f"write {number / 100:g} rather than {text!r}"
+    if "," in text:
+        try:
+            float(text.replace(",", ""))
+        except ValueError:
+            return None
+        return "remove the thousands separators"
     return None
