@@ -93,7 +93,7 @@ def _heaviest_path(c: Compiled, pw: np.ndarray, g: int, leaf: int) -> tuple[str,
     path = [leaf]
     node = leaf
     while node != g:
-        options = [(pw[p] * _share(c, p, node), p) for p in c.parents_of[node] if pw[p] > 0]
+        options = [(pw[p] * _share(c, p, node), p) for p in c.parents_of(node) if pw[p] > 0]
         if not options:
             break
         node = max(options)[1]
@@ -161,12 +161,12 @@ def impact(chain: GoalChain, goal_id: str, result: Rollup | None = None) -> list
     c = chain.compiled() if result is None else _check_result(chain, result)
     g = c.index[goal_id]
     ancestors: set[int] = set()
-    stack = list(c.parents_of[g])
+    stack = list(c.parents_of(g))
     while stack:
         p = stack.pop()
         if p not in ancestors:
             ancestors.add(p)
-            stack.extend(c.parents_of[p])
+            stack.extend(c.parents_of(p))
     pw: dict[int, float] = {g: 1.0}
     for p in sorted(ancestors, key=lambda i: (int(c.height[i]), i)):
         lo, hi = int(c.child_start[p]), int(c.child_stop[p])

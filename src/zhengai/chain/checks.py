@@ -30,10 +30,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from zhengai.chain.compiled import gc_paused
 from zhengai.model.enums import Aggregator, Direction
 from zhengai.model.goal import EdgeKind, Goal, GoalStatus, ProgressMethod
 from zhengai.model.period import Period
@@ -73,10 +75,15 @@ class Finding:
 
 
 def _months(goal: Goal) -> tuple[int, int] | None:
-    end = goal.period_end
-    if goal.start is None or end is None:
+    return _span(goal.start, goal.period_end)
+
+
+@lru_cache(maxsize=4096)
+def _span(start: Period | None, end: Period | None) -> tuple[int, int] | None:
+    # first and last month index; cached because a chain repeats a few cycles many times
+    if start is None or end is None:
         return None
-    return goal.start.start_index(), end.end_index()
+    return start.start_index(), end.end_index()
 
 
 def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
@@ -99,6 +106,13 @@ def check_chain(
     ``as_of`` enables ``no_attainment`` (goals whose cycle ended by then); ``rollup`` is
     the attainment to look in (without it, only manual attainments count as recorded).
     """
+    with gc_paused():
+        return _check(chain, as_of, rollup, tolerance)
+
+
+def _check(
+    chain: GoalChain, as_of: Period | date | str | None, rollup: Rollup | None, tolerance: float
+) -> list[Finding]:
     goals = {g.id: g for g in chain if g.status is not GoalStatus.ARCHIVED}
     tree = nx.DiGraph()
     tree.add_nodes_from(goals)

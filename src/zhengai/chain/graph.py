@@ -11,7 +11,7 @@ runs over arrays compiled from the graph once and cached until the next change.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -255,7 +255,7 @@ class GoalChain:
         self._add_edges([(s, t, k, w, None) for s, t, k, w in edges])
 
     def _add_edges(
-        self, edges: Sequence[tuple[str, str, EdgeKind | str, float | None, Where | None]]
+        self, edges: Sequence[tuple[str, str, EdgeKind | str, float | None, _LazyWhere]]
     ) -> None:
         rows: list[tuple[str, str, dict[str, Any]]] = []
         pending: dict[tuple[str, str], str] = {}
@@ -270,29 +270,30 @@ class GoalChain:
         target: str,
         kind: EdgeKind | str,
         weight: float | None,
-        where: Where | None,
+        lazy: _LazyWhere,
         pending: dict[tuple[str, str], str],
     ) -> tuple[str, str, dict[str, Any]]:
         for end in (source, target):
             if end not in self.graph:
-                raise self._unknown(end, where.field if where else None) from None
+                found = _resolve(lazy)
+                raise self._unknown(end, found.field if found else None) from None
         try:
             edge_kind = EdgeKind(kind)
         except ValueError:
             raise BadEdge(
                 f"未知的链接类型 {kind!r}",
-                where=where,
+                where=_resolve(lazy),
                 hint=did_you_mean(str(kind), [k.value for k in EdgeKind]),
             ) from None
         if source == target:
-            raise BadEdge(f"目标 {source!r} 不能链接到自身", where=where)
+            raise BadEdge(f"目标 {source!r} 不能链接到自身", where=_resolve(lazy))
         if weight is not None:
             if edge_kind is EdgeKind.SUPPORTS:
-                raise BadEdge(f"支撑链接 {source!r} → {target!r} 没有权重", where=where)
+                raise BadEdge(f"支撑链接 {source!r} → {target!r} 没有权重", where=_resolve(lazy))
             if not (isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0):
                 raise BadEdge(
                     f"分解链接 {source!r} → {target!r} 的权重须为非负数，实为 {weight!r}",
-                    where=where,
+                    where=_resolve(lazy),
                 )
         for a, b in ((source, target), (target, source)):
             other = pending.get((a, b))
@@ -304,7 +305,7 @@ class GoalChain:
                 continue  # mutual support is fine: 左右呼应 runs both ways
             raise BadEdge(
                 f"目标 {a!r} → {b!r} 之间已有{EdgeKind(other).label}链接",
-                where=where,
+                where=_resolve(lazy),
             )
         pending[(source, target)] = edge_kind.value
         return source, target, {"kind": edge_kind.value, "weight": weight}
@@ -549,6 +550,14 @@ class GoalChain:
         from zhengai.chain.export import to_html
 
         return to_html(self, None)
+
+
+#: Where a link came from, or a function building it only when the link is refused.
+_LazyWhere = Where | Callable[[], Where] | None
+
+
+def _resolve(lazy: _LazyWhere) -> Where | None:
+    return lazy() if callable(lazy) else lazy
 
 
 def _require_revisions(old: Goal, new: Goal) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
+from zhengai.chain.compiled import gc_paused
 from zhengai.chain.errors import BadEdge, BadGoal
 from zhengai.errors import Where, ZhengaiError
 from zhengai.model.goal import EdgeKind, Goal
@@ -58,6 +59,18 @@ def chain_from_records(
     ``where_of(kind, i, field)`` may return the :class:`Where` of record ``i`` of ``kind``
     (``"goals"`` or ``"edges"``), e.g. a table row; by default a field path is used.
     """
+    with gc_paused():
+        return _fill(chain, goals, edges, file=file, where_of=where_of)
+
+
+def _fill(
+    chain: GoalChain,
+    goals: Iterable[Mapping[str, Any] | Goal],
+    edges: Iterable[Mapping[str, Any]],
+    *,
+    file: str | None,
+    where_of: Any,
+) -> GoalChain:
 
     def where(kind: str, i: int, fld: str | None = None) -> Where:
         if where_of is not None:
@@ -66,8 +79,12 @@ def chain_from_records(
         path = f"{kind}[{i}]" + (f".{fld}" if fld else "")
         return Where(file=file, field=path)
 
+    def later(kind: str, i: int, fld: str | None = None) -> Callable[[], Where]:
+        # built only when a link is refused: 100k eager Where objects cost a second
+        return lambda: where(kind, i, fld)
+
     parsed: list[Goal] = []
-    links: list[tuple[str, str, str, float | None, Where]] = []
+    links: list[tuple[str, str, str, float | None, Callable[[], Where]]] = []
     for i, record in enumerate(goals):
         if isinstance(record, Goal):
             parsed.append(record)
@@ -86,17 +103,17 @@ def chain_from_records(
             raise BadGoal(f"目标记录无效：{exc.message}", where=where("goals", i)) from None
         parsed.append(goal)
         parent_ids = _as_list(record.get("parent")) + _as_list(record.get("parents"))
-        weight = _weight(record.get("weight"), where("goals", i, "weight"))
+        weight = _weight(record.get("weight"), later("goals", i, "weight"))
         if weight is not None and len(parent_ids) != 1:
             raise BadEdge(
                 "weight 简写只能与唯一的 parent 一起使用", where=where("goals", i, "weight")
             )
         for p in parent_ids:
             links.append(
-                (p, goal.id, EdgeKind.DECOMPOSES.value, weight, where("goals", i, "parent"))
+                (p, goal.id, EdgeKind.DECOMPOSES.value, weight, later("goals", i, "parent"))
             )
         for t in _as_list(record.get("supports")):
-            links.append((goal.id, t, EdgeKind.SUPPORTS.value, None, where("goals", i, "supports")))
+            links.append((goal.id, t, EdgeKind.SUPPORTS.value, None, later("goals", i, "supports")))
     for i, record in enumerate(edges):
         source = record.get("source", record.get("parent"))
         target = record.get("target", record.get("child"))
@@ -105,8 +122,8 @@ def chain_from_records(
                 "链接记录须有 source 和 target (或 parent 和 child)", where=where("edges", i)
             )
         kind = record.get("kind") or EdgeKind.DECOMPOSES.value
-        weight = _weight(record.get("weight"), where("edges", i, "weight"))
-        links.append((str(source), str(target), str(kind), weight, where("edges", i)))
+        weight = _weight(record.get("weight"), later("edges", i, "weight"))
+        links.append((str(source), str(target), str(kind), weight, later("edges", i)))
 
     staged = chain.copy()
     staged.add_goals(parsed)
@@ -116,13 +133,13 @@ def chain_from_records(
     return chain
 
 
-def _weight(value: object, where: Where) -> float | None:
+def _weight(value: object, where: Callable[[], Where]) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return None
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise BadEdge(f"权重须为数值，实为 {value!r}", where=where) from None
+        raise BadEdge(f"权重须为数值，实为 {value!r}", where=where()) from None
 
 
 def chain_from_yaml(chain: GoalChain, source: str | Path) -> GoalChain:

@@ -495,7 +495,7 @@ def update(result: Rollup, values: Actuals) -> frozenset[str]:
         if g in affected:
             continue
         affected.add(g)
-        stack.extend(c.parents_of[g])
+        stack.extend(c.parents_of(g))
     for g in sorted(affected, key=lambda i: (int(c.height[i]), i)):
         if c.active[g]:
             _recompute(r, g)
@@ -553,20 +553,22 @@ def _recompute(r: Rollup, g: int) -> None:
         r.health_code[g] = _health_scalar(att, exp, on, off)
         return
     lo, hi = int(c.child_start[g]), int(c.child_stop[g])
+    children = c.e_child[lo:hi]
+    # plain Python floats from one gather per array: the same IEEE operations as the
+    # full pass's bincount, term by term in edge order, without per-element numpy scalars
+    atts = r.attainment[children].tolist()
+    covs_ = r.coverage[children].tolist()
+    weights = c.e_weight[lo:hi].tolist()
     num = den = cnum = covs = 0.0
     low = math.nan
-    worst = 0
-    for e in range(lo, hi):
-        ch = int(c.e_child[e])
-        a = float(r.attainment[ch])
-        w = float(c.e_weight[e])
-        if not math.isnan(a):
+    for a, w, cv in zip(atts, weights, covs_, strict=True):
+        if a == a:  # not NaN
             num += w * a
             den += w
-            low = a if math.isnan(low) else min(low, a)
-        cnum += w * float(r.coverage[ch])
-        covs += float(r.coverage[ch])
-        worst = max(worst, int(r.health_code[ch]))
+            low = a if low != low else min(low, a)
+        cnum += w * cv
+        covs += cv
+    worst = int(r.health_code[children].max()) if hi > lo else 0
     if kind == KIND_MIN:
         r.attainment[g] = low
         r.coverage[g] = covs / (hi - lo)

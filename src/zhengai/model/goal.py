@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,6 +32,17 @@ __all__ = [
     "Revision",
     "TaskClass",
 ]
+
+
+_LEVELS: dict[str, Level] = {
+    key: level for level in Level for key in (level.value, level.label, level.name.lower())
+}
+
+
+@lru_cache(maxsize=1024)
+def _parse_period(text: str) -> Period:
+    # Periods are immutable; a chain repeats a handful of cycle texts across many goals.
+    return Period.parse(text)
 
 
 class GoalStatus(StrEnum):
@@ -167,7 +179,15 @@ class Goal(BaseModel):
     @field_validator("level", mode="before")
     @classmethod
     def _level(cls, value: object) -> object:
-        return Level.parse(value) if isinstance(value, str) else value
+        if isinstance(value, str):
+            # chains hold 100k goals: a dict lookup first, the full parser for errors
+            return _LEVELS.get(value) or Level.parse(value)
+        return value
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _period(cls, value: object) -> object:
+        return _parse_period(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> Goal:
