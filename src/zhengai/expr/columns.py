@@ -83,7 +83,11 @@ class _Env:
 
     def full(self, value: Any) -> Array:
         if isinstance(value, np.ndarray):
+            if value.ndim == 0:  # operations on literals only give 0-d results
+                return np.full(self.n, value.item(), dtype=value.dtype)
             return value
+        if isinstance(value, np.generic):
+            value = value.item()
         if value is None or isinstance(value, int | float):
             return np.full(self.n, np.nan if value is None else float(value))
         return np.full(self.n, value, dtype=object)
@@ -162,7 +166,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
 
 def _power(base: Any, exponent: int) -> Any:
     base = np.nan if base is None else base
-    product: Any = 1.0
+    product: Any = base * 0.0 + 1.0  # x ** 0 is 1, but missing stays missing
     with np.errstate(all="ignore"):
         for i in range(abs(exponent)):
             product = base if i == 0 else product * base

@@ -231,6 +231,8 @@ def _fold(node: ir.Node) -> ir.Node:
             updates[field.name] = [_fold(v) for v in value]
     if updates:
         node = dataclasses.replace(node, **updates)
+    if isinstance(node, ir.Shift) and isinstance(node.operand, ir.Lit):
+        return node.operand  # a literal is the same in every period
     scalar_call = (
         isinstance(node, ir.Call) and node.function is not None and node.function.kind == "scalar"
     )

@@ -22,7 +22,7 @@ from sqlalchemy.sql import ColumnElement, case, literal, null
 
 from zhengai.expr import ir
 from zhengai.expr.limits import EPSILON, MAX_LAG
-from zhengai.expr.sqlparts import extreme, median_over
+from zhengai.expr.sqlparts import extreme, floor, median_over
 
 __all__ = ["FUNCTIONS", "Expansion", "Function", "Param", "register_function"]
 
@@ -158,7 +158,7 @@ def _round_sql(x: ColumnElement[Any], digits: int = 0) -> ColumnElement[Any]:
     scale = literal(10.0**digits, Float())
 
     def magnitude(v: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.floor(v * scale + literal(0.5 + EPSILON, Float())) / scale
+        return floor(v * scale + literal(0.5 + EPSILON, Float())) / scale
 
     return case((x < 0, -magnitude(-x)), else_=magnitude(x))
 

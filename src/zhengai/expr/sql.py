@@ -24,12 +24,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Float, Integer, String, and_, func, not_, or_
-from sqlalchemy.sql import ColumnElement, case, literal, null
+from sqlalchemy.sql import ColumnElement, case, literal, null, type_coerce
+from sqlalchemy.sql.type_api import TypeEngine
 
 from zhengai.expr import ir
 from zhengai.expr.errors import SqlUnsupported
 from zhengai.expr.limits import EPSILON
-from zhengai.expr.sqlparts import to_float
+from zhengai.expr.sqlparts import floor, null_number, to_float
 
 __all__ = ["SqlTarget", "build_sql"]
 
@@ -62,9 +63,8 @@ class SqlTarget:
             return self.columns[node.name]
         past = self.history.get(node.name)
         if past is not None:
-            if shift > len(past):
-                raise SqlUnsupported(f"{node.name!r} 的历史只有 {len(past)} 期 (need {shift})")
-            return past[shift - 1]
+            # Periods before the given history are unknown, as in the other backends.
+            return past[shift - 1] if shift <= len(past) else null_number()
         if not self.order_by:
             raise SqlUnsupported(
                 f"{node.name!r} 需要历史: give history columns or order_by/subject for LAG"
@@ -92,12 +92,12 @@ def _eps(sign: float = 1.0) -> Col:
 
 def _nonzero(x: Col) -> Col:
     """NULL when ``x`` rounds to zero at DECIMALS places (division by it is missing)."""
-    return case((func.abs(x) < _eps(), null()), else_=x)
+    return case((func.abs(x) < _eps(), null_number()), else_=x)
 
 
 def _literal(value: ir.LitValue) -> Col:
     if value is None:
-        return null()
+        return null_number()
     if isinstance(value, bool):
         return literal(value, Boolean())
     if isinstance(value, int):
@@ -130,7 +130,7 @@ class _Builder:
             return self.arith(node, shift, window)
         if isinstance(node, ir.Pow):
             base = self.build(node.base, shift, window)
-            product: Col = literal(1.0, Float())
+            product: Col = base * literal(0.0, Float()) + literal(1.0, Float())
             for i in range(abs(node.exponent)):
                 product = base if i == 0 else product * base
             if node.exponent >= 0:
@@ -166,13 +166,14 @@ class _Builder:
         quotient = to_float(a) / _nonzero(b)
         if node.op == "/":
             return quotient
-        floor = func.floor(quotient + _eps())
-        return floor if node.op == "//" else a - _nonzero(b) * floor
+        floored = floor(quotient + _eps())
+        return floored if node.op == "//" else a - _nonzero(b) * floored
 
     def compare(self, node: ir.Cmp, shift: int, window: bool) -> Col:
         a = self.build(node.left, shift, window)
         b = self.build(node.right, shift, window)
-        if node.left.type == "string" or node.right.type == "string":
+        types = {node.left.type, node.right.type}
+        if types & {"string", "bool"} or types == {"any"}:
             return a == b if node.op == "==" else a != b
         d = (a - b).self_group()
         op = node.op
@@ -209,11 +210,20 @@ class _Builder:
         assert function.sql is not None
         if function.kind == "population":
             x = self.build(node.args[0], shift, True)
-            return function.sql(x, self.target.partition)
+            return type_coerce(function.sql(x, self.target.partition), Float())
         args = [self.build(a, shift, window) for a in node.args]
         return function.sql(*args, *node.static.values())
 
 
+_RESULT_TYPES: dict[str, TypeEngine[Any]] = {
+    "bool": Boolean(),
+    "number": Float(),
+    "string": String(),
+}
+
+
 def build_sql(node: ir.Node, target: SqlTarget) -> Col:
-    """The SQLAlchemy expression of a checked tree over ``target``."""
-    return _Builder(target).build(node, 0, False)
+    """The SQLAlchemy expression of a checked tree over ``target``, typed by its result."""
+    built = _Builder(target).build(node, 0, False)
+    kind = _RESULT_TYPES.get(node.type)
+    return built if kind is None else type_coerce(built, kind)

@@ -17,13 +17,36 @@ from sqlalchemy import Float, and_, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, case, null
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseList
+from sqlalchemy.sql.elements import ClauseList, ColumnClause
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.util import ClauseAdapter, find_tables
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 from zhengai.expr.errors import SqlUnsupported
 
-__all__ = ["extreme", "median_over", "to_float"]
+__all__ = ["extreme", "floor", "median_over", "null_number", "to_float"]
+
+
+class _NullNumber(ColumnElement[float]):
+    """A NULL of floating type (PostgreSQL cannot type ``NULL - NULL``)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_NullNumber)
+def _null_default(element: _NullNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    return "NULL"
+
+
+@compiles(_NullNumber, "postgresql")
+def _null_postgresql(element: _NullNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    return "CAST(NULL AS DOUBLE PRECISION)"
+
+
+def null_number() -> ColumnElement[Any]:
+    """A missing number, typed where the database needs it."""
+    return _NullNumber()
 
 
 class _Extreme(FunctionElement[float]):
@@ -55,6 +78,31 @@ def extreme(which: str, args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
     return case((any_null, null()), else_=_Extreme(which, *args))
 
 
+class _Floor(FunctionElement[float]):
+    """``FLOOR(x)``, NULL for NULL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_Floor)
+def _floor_default(element: _Floor, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"FLOOR({compiler.process(element.clause_expr.element, **kw)})"
+
+
+@compiles(_Floor, "sqlite")
+def _floor_sqlite(element: _Floor, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLAlchemy registers Python's math.floor as FLOOR on SQLite, which fails on NULL;
+    # truncate toward zero and step down for negative non-integers instead.
+    x = compiler.process(element.clause_expr.element, **kw)
+    return f"(CAST({x} AS INTEGER) - (({x}) < CAST({x} AS INTEGER)))"
+
+
+def floor(x: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The largest integer not above ``x`` (NULL stays NULL), in every database."""
+    return _Floor(x)
+
+
 def to_float(x: ColumnElement[Any]) -> ColumnElement[Any]:
     """Make integer columns divide as reals (SQLite/MariaDB would divide integers)."""
     return x * literal_column("1E0")
@@ -78,7 +126,13 @@ def _median_mariadb(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def _correlated(element: _Median) -> tuple[Any, Any, ColumnElement[Any]]:
-    tables = find_tables(ClauseList(element.x, *element.partition), include_aliases=True)
+    tables = list(
+        dict.fromkeys(
+            item.table
+            for item in iterate(ClauseList(element.x, *element.partition))
+            if isinstance(item, ColumnClause) and item.table is not None
+        )
+    )
     if len(tables) != 1:
         raise SqlUnsupported(
             "peer_median 在此数据库中需要单表列 (needs columns of exactly one table)"
@@ -98,6 +152,7 @@ def _median_postgresql(element: _Median, compiler: SQLCompiler, **kw: Any) -> st
     sub = (
         select(func.percentile_cont(0.5).within_group(x2))
         .where(_same_group(adapter, element.partition))
+        .correlate_except(inner)
         .scalar_subquery()
     )
     return compiler.process(sub, **kw)
@@ -109,9 +164,10 @@ def _median_counting(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
     cand_ad, other_ad = ClauseAdapter(cand), ClauseAdapter(other)
     v, w = cand_ad.traverse(x), other_ad.traverse(x)
     group = _same_group(other_ad, element.partition)
-    total = select(func.count(w)).where(group).scalar_subquery()
-    below = select(func.count(w)).where(group, w <= v).scalar_subquery()
-    above = select(func.count(w)).where(group, w >= v).scalar_subquery()
+    # Correlate explicitly: the innermost counts refer to both the candidate and the outer row.
+    total = select(func.count(w)).where(group).correlate_except(other).scalar_subquery()
+    below = select(func.count(w)).where(group, w <= v).correlate_except(other).scalar_subquery()
+    above = select(func.count(w)).where(group, w >= v).correlate_except(other).scalar_subquery()
     sub = (
         select(func.avg(v.distinct()))
         .where(
@@ -120,6 +176,7 @@ def _median_counting(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
             below * 2 >= total,
             above * 2 >= total,
         )
+        .correlate_except(cand)
         .scalar_subquery()
     )
     return compiler.process(sub, **kw)
