@@ -168,7 +168,12 @@ class Expression:
         while stack:
             node, shift = stack.pop()
             if isinstance(node, ir.Shift):
-                stack.append((node.operand, shift + node.k))
+                # Shown under the history call's text (`prev(gpa)`), not the bare name.
+                if node.text not in seen:
+                    seen.add(node.text)
+                    steps.append(Step(node.text, val(node, shift)))
+                if not isinstance(node.operand, ir.Ref):
+                    stack.append((node.operand, shift + node.k))
                 continue
             if not isinstance(node, ir.Lit) and node.text not in seen:
                 seen.add(node.text)
