@@ -54,6 +54,9 @@ def _parse(url: str | URL) -> URL:
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and real transactions."""
     parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        # Campus servers drop idle connections (MySQL wait_timeout, firewalls); test first.
+        kwargs.setdefault("pool_pre_ping", True)
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:

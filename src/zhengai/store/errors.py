@@ -8,6 +8,7 @@ __all__ = [
     "BadActionChange",
     "BadObservations",
     "BadStoreURL",
+    "ConnectionLost",
     "IntegrityViolation",
     "RowNotFound",
     "SchemaNotUpgraded",
@@ -69,3 +70,9 @@ class BadActionChange(StoreError):
     """An action update naming a field that cannot change or an unknown status."""
 
     code = "store.bad_action_change"
+
+
+class ConnectionLost(StoreError):
+    """The database connection died mid-call; the transaction was rolled back by the server."""
+
+    code = "store.connection_lost"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import perf_counter
@@ -34,6 +35,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from zhengai.errors import Where
 from zhengai.model import Observation, Period, PeriodKind
@@ -262,8 +264,12 @@ def ingest(
         with dropping(conn, staging):
             periods = _stage(conn, kind, staging, cols, batch_size, progress, total)
             added = _insert_new(conn, school, staging, periods, now)
-    finally:
-        _unlock_school(conn, school)
+    except BaseException:
+        # Best effort: a dead connection takes its lock with it.
+        with suppress(SQLAlchemyError):
+            _unlock_school(conn, school)
+        raise
+    _unlock_school(conn, school)
     return IngestResult(total, added, perf_counter() - started)
 
 
@@ -278,7 +284,6 @@ def _stage(
 ) -> dict[str, Period]:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    names = ", ".join(_COLUMNS)
     periods: dict[str, Period] = {}
     cursor = dbapi.cursor()
     try:
@@ -294,20 +299,49 @@ def _stage(
             if kind == "sqlite":
                 times = [None if t is None else t.strftime(_SQLITE_TIME) for t in times]
             rows = zip(subject, indicator, period, value, source, times, strict=True)
-            if kind == "postgresql":
-                with cursor.copy(f"COPY {staging.name} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["?" if kind == "sqlite" else "%s"] * len(_COLUMNS))
-                cursor.executemany(
-                    f"INSERT INTO {staging.name} ({names}) VALUES ({marks})", list(rows)
-                )
+            try:
+                _load(cursor, kind, staging.name, rows)
+            except conn.dialect.loaded_dbapi.Error as exc:
+                raise _wrapped(conn, cursor, exc) from exc
             if progress is not None:
                 progress(stop, total)
     finally:
-        cursor.close()
+        with suppress(Exception):
+            cursor.close()
     return periods
+
+
+def _load(cursor: Any, kind: str, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Load rows into the staging table with the driver's fastest path."""
+    names = ", ".join(_COLUMNS)
+    if kind == "postgresql":
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["?" if kind == "sqlite" else "%s"] * len(_COLUMNS))
+    # PyMySQL rewrites this into multi-row INSERTs; sqlite3 loops in C.
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+
+
+def _wrapped(conn: Connection, cursor: Any, exc: Any) -> StatementError:
+    """A driver error raised outside SQLAlchemy, made to look like one raised inside it.
+
+    A lost connection is invalidated so the pool never hands it out again and the
+    store reports :class:`ConnectionLost`.
+    """
+    lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if lost:
+        conn.invalidate(exc)
+    error: StatementError = DBAPIError.instance(
+        "staging load",
+        None,
+        exc,
+        conn.dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=conn.dialect,
+    )
+    return error
 
 
 def _insert_new(
@@ -365,7 +399,10 @@ def _insert_new(
         "recorded_at",
         "supersedes",
     ]
-    result = conn.execute(observations.insert().from_select(target, source_rows))
+    result = conn.execute(
+        observations.insert().from_select(target, source_rows),
+        execution_options={"preserve_rowcount": True},
+    )
     return int(result.rowcount)
 
 

@@ -128,7 +128,11 @@ def _insert_audit(
         "guards",
         "move_id",
     ]
-    return int(conn.execute(spiral_transitions.insert().from_select(target, rows)).rowcount)
+    result = conn.execute(
+        spiral_transitions.insert().from_select(target, rows),
+        execution_options={"preserve_rowcount": True},
+    )
+    return int(result.rowcount)
 
 
 def _selection(
@@ -200,7 +204,12 @@ def start(
             "updated_at",
             "move_id",
         ]
-        inserted = int(conn.execute(spiral_states.insert().from_select(target, query)).rowcount)
+        inserted = int(
+            conn.execute(
+                spiral_states.insert().from_select(target, query),
+                execution_options={"preserve_rowcount": True},
+            ).rowcount
+        )
         move = Move("", state, trigger, "state", False, who, reason, {})
         _insert_audit(conn, school, loop, move, None, token, now)
         return inserted

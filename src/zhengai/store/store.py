@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from zhengai.model import Indicator, IndicatorCatalog, Level, Subject
@@ -23,6 +23,7 @@ from zhengai.store._sql import insert_ignore, upsert
 from zhengai.store.connect import WRITE_OPTION, family, make_engine, prepare_sqlite
 from zhengai.store.errors import (
     BadStoreURL,
+    ConnectionLost,
     IntegrityViolation,
     SchemaNotUpgraded,
     SchemaOutOfDate,
@@ -188,6 +189,14 @@ class Store:
         except IntegrityError as exc:
             raise IntegrityViolation(
                 f"the database refused the write: {str(exc.orig).splitlines()[0]}"
+            ) from exc
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            raise ConnectionLost(
+                f"lost the connection to {self._engine.url.get_backend_name()}: "
+                f"{str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__}",
+                hint="nothing of this call was written; retry it",
             ) from exc
 
     def _write_connection(self) -> Connection:
