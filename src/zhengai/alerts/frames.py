@@ -38,6 +38,7 @@ class FramePopulation:
         columns.setdefault("parent_id", subjects.parent_ids)
         self.frame = replace(frame, columns=columns)
         self._shifted: dict[int, Frame] = {0: self.frame}
+        self._groups: dict[str, NDArray[np.int64]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -48,8 +49,20 @@ class FramePopulation:
         if frame is None:
             frame = self._shifted[k] = shift_frame(self.frame, k)
         if rule.rule.peer_group is not None:
-            frame = replace(frame, partition=self.attribute(rule.rule.peer_group))
+            frame = replace(frame, partition=self.groups(rule.rule.peer_group))
         return frame
+
+    def groups(self, name: str) -> NDArray[np.int64]:
+        """Integer codes of an attribute; subjects without it form one group (like SQL NULLs)."""
+        codes = self._groups.get(name)
+        if codes is None:
+            index: dict[object, int] = {}
+            codes = np.array(
+                [index.setdefault(v, len(index)) for v in self.attribute(name).tolist()],
+                dtype=np.int64,
+            )
+            self._groups[name] = codes
+        return codes
 
     def attribute(self, name: str) -> NDArray[np.object_]:
         """An attribute column of the subjects (None where absent)."""

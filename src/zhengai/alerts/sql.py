@@ -41,10 +41,10 @@ from sqlalchemy import (
     create_engine,
     func,
     literal,
-    not_,
     select,
 )
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, FromClause, null
+from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.types import TypeEngine
 
 from zhengai.alerts.core import RuleOutcome
@@ -315,8 +315,11 @@ def _level_outcomes(
 
 
 def _flag(condition: Col) -> Col:
-    # 1 / 0 / NULL: SQL's three-valued logic is the language's Kleene logic.
-    return case((condition, literal(1)), (not_(condition), literal(0)), else_=None)
+    # 1 / 0 / NULL: SQL's three-valued logic is the language's Kleene logic.  Not
+    # ``NOT cond``: on SQLite SQLAlchemy renders it as ``cond = 0`` without
+    # parentheses, which binds to the last operand of an OR.
+    grouped = Grouping(condition)
+    return case((grouped, literal(1)), (grouped.is_(None), null()), else_=literal(0))
 
 
 def _floats(column: NDArray[Any]) -> NDArray[np.float64]:

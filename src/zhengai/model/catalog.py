@@ -14,8 +14,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhengai.model.rule import ID_PATTERN
-
 __all__ = [
     "DiagnosisCatalog",
     "DiagnosisElement",
@@ -24,7 +22,8 @@ __all__ = [
     "Requirement",
 ]
 
-_Id = Annotated[str, Field(pattern=ID_PATTERN)]
+# Catalog entries are numbered in the source (``1.1.3``), so ids may start with a digit.
+_Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")]
 
 
 class Requirement(BaseModel):

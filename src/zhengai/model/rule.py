@@ -17,7 +17,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from zhengai.model.enums import Level
+from zhengai.model.enums import Level, UnknownLevel
 
 __all__ = [
     "ID_PATTERN",
@@ -25,10 +25,21 @@ __all__ = [
     "PackIdentity",
     "SeverityDef",
     "WarningRule",
+    "parse_level",
 ]
 
 #: Ids of rules, severities, catalog entries: a letter or CJK character first, no spaces.
 ID_PATTERN = r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$"
+
+
+def parse_level(value: object) -> object:
+    """``学生`` or ``student`` → Level; an unknown name is a ValueError pydantic can locate."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return Level.parse(value)
+    except UnknownLevel as exc:
+        raise ValueError(str(exc)) from None
 
 
 class SeverityDef(BaseModel):
@@ -86,7 +97,7 @@ class WarningRule(BaseModel):
     @field_validator("level", mode="before")
     @classmethod
     def _level(cls, value: object) -> object:
-        return Level.parse(value) if isinstance(value, str) else value
+        return parse_level(value)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zhengai.model import Indicator, Level, Period, SeverityDef, WarningRule
 from zhengai.model.core import AttributeValue
+from zhengai.model.rule import parse_level
 
 __all__ = [
     "AttributeType",
@@ -104,6 +105,16 @@ class IndicatorEntry(Indicator):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        # Same as Indicator's, but an unknown level is a located schema error.
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            return tuple(parse_level(v) for v in value)
+        return value
+
     def plain(self) -> Indicator:
         """The same indicator as a plain :class:`Indicator`."""
         return Indicator.model_validate(self.model_dump())
@@ -139,7 +150,7 @@ class TestSubject(BaseModel):
     @field_validator("level", mode="before")
     @classmethod
     def _level(cls, value: object) -> object:
-        return Level.parse(value) if isinstance(value, str) else value
+        return parse_level(value)
 
 
 class TestObservation(BaseModel):

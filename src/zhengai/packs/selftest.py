@@ -104,11 +104,12 @@ test = self_test
 
 
 def _inherited_tests(pack: Pack) -> list[SelfTestSource]:
-    out: list[SelfTestSource] = []
+    # A parent reached twice through a diamond of extends contributes its cases once.
+    out: dict[int, SelfTestSource] = {}
     for parent in pack.parents:
-        out.extend(_inherited_tests(parent))
-        out.extend(parent.tests)
-    return list(dict.fromkeys(out))
+        for source in [*_inherited_tests(parent), *parent.tests]:
+            out.setdefault(id(source), source)
+    return list(out.values())
 
 
 def _run_case(pack: Pack, source: SelfTestSource) -> CaseResult:
