@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from zhengai.errors import DataError
 from zhengai.model import (
     Aggregator,
     Direction,
+    DuplicateIndicator,
     Indicator,
     IndicatorCatalog,
     Level,
@@ -21,6 +21,7 @@ from zhengai.model import (
     Subject,
     System,
     Tier,
+    UnknownChoice,
     UnknownIndicator,
     UnknownLevel,
 )
@@ -98,10 +99,27 @@ def test_indicator_id_must_be_an_identifier(bad_id: str) -> None:
     value=st.floats(-200, 200),
 )
 def test_in_range_respects_open_bounds(low: float | None, high: float | None, value: float) -> None:
+    assume(low is None or high is None or low <= high)
     indicator = Indicator(id="x", name="x", valid_range=(low, high))
     expected = (low is None or value >= low) and (high is None or value <= high)
     assert indicator.in_range(value) is expected
     assert Indicator(id="x", name="x").in_range(value)
+
+
+def test_inverted_range_is_refused() -> None:
+    with pytest.raises(
+        ValidationError, match=r"valid_range \(1\.0, 0\.0\) has its bounds inverted"
+    ):
+        Indicator(id="x", name="x", valid_range=(1, 0))
+
+
+def test_system_and_tier_have_their_own_error() -> None:
+    with pytest.raises(UnknownChoice) as info:
+        System.parse("教学系统")
+    assert type(info.value) is UnknownChoice
+    assert info.value.code == "data.unknown_choice"
+    assert str(info.value) == "unknown system '教学系统'"
+    assert Tier.parse("教研室") is Tier.OFFICE
 
 
 def test_is_rate_only_for_zero_to_one() -> None:
@@ -147,9 +165,12 @@ def test_catalog_unknown_name_suggests(catalog: IndicatorCatalog) -> None:
 
 
 def test_catalog_refuses_ambiguous_names(catalog: IndicatorCatalog) -> None:
-    with pytest.raises(DataError, match="duplicate indicator id 'satisfaction'"):
+    with pytest.raises(DuplicateIndicator, match="duplicate indicator id 'satisfaction'") as info:
         catalog.add(Indicator(id="satisfaction", name="满意度"))
-    with pytest.raises(DataError, match="indicator name '到课率' of 'other' already names"):
+    assert info.value.code == "data.duplicate_indicator"
+    with pytest.raises(
+        DuplicateIndicator, match="indicator name '到课率' of 'other' already names"
+    ):
         catalog.add(Indicator(id="other", name="其他", aliases=("到课率",)))
     assert "other" not in catalog  # a refused indicator leaves nothing behind
     assert catalog.get_by_name("其他") is None

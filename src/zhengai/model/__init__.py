@@ -11,13 +11,22 @@ from zhengai.model.catalog import (
 )
 from zhengai.model.core import (
     AttributeValue,
+    DuplicateIndicator,
     Indicator,
     IndicatorCatalog,
     Observation,
     Subject,
     UnknownIndicator,
 )
-from zhengai.model.enums import Aggregator, Direction, Level, System, Tier, UnknownLevel
+from zhengai.model.enums import (
+    Aggregator,
+    Direction,
+    Level,
+    System,
+    Tier,
+    UnknownChoice,
+    UnknownLevel,
+)
 from zhengai.model.goal import (
     EdgeKind,
     Goal,
@@ -63,6 +72,7 @@ __all__ = [
     "DiagnosisItem",
     "DiagnosisPoint",
     "Direction",
+    "DuplicateIndicator",
     "EdgeKind",
     "ExprGuard",
     "Goal",
@@ -94,6 +104,7 @@ __all__ = [
     "TermCalendar",
     "Tier",
     "TransitionDefinition",
+    "UnknownChoice",
     "UnknownIndicator",
     "UnknownLevel",
     "WarningRule",

@@ -14,6 +14,7 @@ from zhengai.model.period import Period
 
 __all__ = [
     "AttributeValue",
+    "DuplicateIndicator",
     "Indicator",
     "IndicatorCatalog",
     "Observation",
@@ -29,6 +30,12 @@ class UnknownIndicator(DataError):
     """A name that is neither an indicator id, nor its Chinese name, nor an alias."""
 
     code = "data.unknown_indicator"
+
+
+class DuplicateIndicator(DataError):
+    """Two indicators of one catalog share an id, or a name that would resolve to both."""
+
+    code = "data.duplicate_indicator"
 
 
 def _parse_level(value: object) -> object:
@@ -88,6 +95,15 @@ class Indicator(BaseModel):
     def _aliases(cls, value: object) -> object:
         return (value,) if isinstance(value, str) else value
 
+    @field_validator("valid_range")
+    @classmethod
+    def _ordered_range(
+        cls, value: tuple[float | None, float | None] | None
+    ) -> tuple[float | None, float | None] | None:
+        if value is not None and None not in value and value[0] > value[1]:  # type: ignore[operator]
+            raise ValueError(f"valid_range {value} has its bounds inverted")
+        return value
+
     @property
     def is_rate(self) -> bool:
         """True when the valid range is 0–1, so a value like 95 is probably a percent."""
@@ -138,11 +154,11 @@ class IndicatorCatalog(Mapping[str, Indicator]):
     def add(self, indicator: Indicator) -> None:
         """Add one indicator; a name that already means another indicator is an error."""
         if indicator.id in self._by_id:
-            raise DataError(f"duplicate indicator id {indicator.id!r}")
+            raise DuplicateIndicator(f"duplicate indicator id {indicator.id!r}")
         for name in indicator.names():
             other = self._by_name.get(name)
             if other is not None and other.id != indicator.id:
-                raise DataError(
+                raise DuplicateIndicator(
                     f"indicator name {name!r} of {indicator.id!r} already names {other.id!r}"
                 )
         self._by_id[indicator.id] = indicator

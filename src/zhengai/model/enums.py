@@ -6,10 +6,16 @@ from enum import StrEnum
 
 from zhengai.errors import DataError, did_you_mean
 
-__all__ = ["Aggregator", "Direction", "Level", "System", "Tier", "UnknownLevel"]
+__all__ = ["Aggregator", "Direction", "Level", "System", "Tier", "UnknownChoice", "UnknownLevel"]
 
 
-class UnknownLevel(DataError):
+class UnknownChoice(DataError):
+    """A system or tier name that is neither an English id nor a Chinese label."""
+
+    code = "data.unknown_choice"
+
+
+class UnknownLevel(UnknownChoice):
     """A level name that is neither an English id nor a Chinese label."""
 
     code = "data.unknown_level"
@@ -31,9 +37,8 @@ class _Labelled(StrEnum):
             if key in (member.value, member.label, member.name.lower()):
                 return member
         names = [m.value for m in cls] + [m.label for m in cls]
-        raise UnknownLevel(
-            f"unknown {cls.__name__.lower()} {text!r}", hint=did_you_mean(key, names)
-        )
+        error = UnknownLevel if cls.__name__ == "Level" else UnknownChoice
+        raise error(f"unknown {cls.__name__.lower()} {text!r}", hint=did_you_mean(key, names))
 
 
 class Level(_Labelled):
