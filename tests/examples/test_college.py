@@ -352,7 +352,7 @@ def test_planted_course_attendance_falls_two_terms_below_ninety(size: str) -> No
     (problem,) = c.planted_of("attendance_falling")
     (course,) = problem.subject_ids
     assert c.subject(course).level is Level.COURSE
-    values = [v for v in c.series(course, "attendance_rate").values() if v is not None]
+    values = [v for v in c.series(course, "attendance_rate", "term").values() if v is not None]
     assert len(values) == 6
     before, first, second = values[-3:]
     assert before >= 0.9 > first > second
@@ -472,7 +472,7 @@ def test_planted_department_values(small: College) -> None:
 def test_planted_gap_is_missing_not_zero(small: College) -> None:
     (problem,) = small.planted_of("data_gap")
     (course,) = problem.subject_ids
-    series = small.series(course, "attendance_rate")
+    series = small.series(course, "attendance_rate", "term")
     assert list(series) == [str(t) for t in small.periods.terms]
     assert series[str(small.periods.latest_term)] is None
     assert all(v is not None for v in list(series.values())[:-1])
@@ -564,3 +564,37 @@ def test_bad_first_year_is_refused() -> None:
     with pytest.raises(BadExampleOption) as info:
         college(first_year=1999)
     assert info.value.message == "first_year 1999 is out of range 2000–2100"
+
+
+def test_year_figures_are_the_mean_of_their_terms(small: College) -> None:
+    (problem,) = small.planted_of("low_evaluation")
+    (teacher,) = problem.subject_ids
+    terms = list(small.series(teacher, "student_evaluation", "term").values())
+    years = list(small.series(teacher, "student_evaluation", "year").values())
+    assert None not in terms
+    assert (
+        years
+        == [
+            round((a + b) / 2, 4)  # type: ignore[operator]
+            for a, b in zip(terms[0::2], terms[1::2], strict=True)
+        ]
+    )
+    (gap,) = small.planted_of("data_gap")[0].subject_ids
+    assert small.value(gap, "attendance_rate", small.periods.latest_year) is None
+
+
+def test_goals_are_measured_by_the_data(medium: College) -> None:
+    chain = GoalChain.from_records(medium.goals, medium.edges, catalog=medium.catalog)
+    year = medium.periods.latest_year
+    rollup = chain.rollup(chain.observed(medium.observations, year), as_of=year)
+    plans = ["G-SCH", *(f"G-P{i}" for i in range(1, len(SPECIAL_PLANS) + 1))]
+    for gid in plans:
+        attainment = rollup[gid].attainment
+        assert attainment is not None
+        assert 0.5 < attainment < 1.2
+    assert np.isnan(rollup.attainment).mean() < 0.1
+    # the planted shortfall shows: the 社会服务规划's own target is out of reach
+    (problem,) = medium.planted_of("targets_not_adding_up")
+    own = rollup[problem.goal_ids[0]].own_attainment
+    assert own is not None
+    assert own < 0.9

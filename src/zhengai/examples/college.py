@@ -23,7 +23,7 @@ from zhengai.examples.catalog import example_catalog
 from zhengai.examples.goals import build_goals
 from zhengai.examples.statedata import CollegePeriods, PlantedProblem, generate_state_data
 from zhengai.examples.structure import SizeSpec, build_structure
-from zhengai.model import IndicatorCatalog, Level, Observation, Period, Subject
+from zhengai.model import IndicatorCatalog, Level, Observation, Period, PeriodKind, Subject
 
 __all__ = ["SIZES", "BadExampleOption", "College", "Size", "college"]
 
@@ -141,15 +141,25 @@ class College:
         """Every observation as a :class:`~zhengai.model.Observation` (slow for large)."""
         return list(self.observations)
 
-    def series(self, subject_id: str, indicator: str) -> dict[str, float | None]:
-        """One subject's values of one indicator by period, in period order (None = missing)."""
+    def series(
+        self, subject_id: str, indicator: str, kind: PeriodKind | str | None = None
+    ) -> dict[str, float | None]:
+        """One subject's values of one indicator by period, in period order (None = missing).
+
+        ``kind`` (``"term"`` or ``"year"``) keeps periods of that kind only.
+        """
         obs = self.observations
         rows = np.flatnonzero((obs.subject_id == subject_id) & (obs.indicator == indicator))
         found = sorted(
             ((Period.parse(obs.period[i]), float(obs.value[i])) for i in rows.tolist()),
             key=lambda pair: pair[0],
         )
-        return {str(p): (None if np.isnan(v) else v) for p, v in found}
+        wanted = None if kind is None else PeriodKind(kind)
+        return {
+            str(p): (None if np.isnan(v) else v)
+            for p, v in found
+            if wanted is None or p.kind is wanted
+        }
 
     def value(self, subject_id: str, indicator: str, period: str | Period) -> float | None:
         """One value; None when it is missing or was never observed."""

@@ -276,6 +276,34 @@ class _Generator:
         subject_ids, periods = _grid(ids, labels)
         self.add(subject_ids, indicator, periods, matrix, missing=missing, protect=protect)
 
+    def add_terms_and_years(
+        self,
+        ids: ObjectArray,
+        indicator: str,
+        terms: FloatArray,
+        *,
+        missing: float = 0.0,
+        protect: BoolArray | None = None,
+    ) -> None:
+        """Append a subjects × terms matrix and its academic-year figures.
+
+        A year's figure is the mean of its two terms as reported, so a year whose term
+        is missing is missing too.  The year figures are what the goals (whose spans are
+        academic years) are measured by, and the goals' baselines and targets read them.
+        """
+        observed = terms.copy()
+        if missing > 0:
+            drop = self.rng.random(terms.shape) < missing
+            if protect is not None:
+                drop &= ~protect
+            observed[drop] = np.nan
+        self.add_matrix(ids, self.terms, indicator, observed)
+        years = _r((observed[:, 0::2] + observed[:, 1::2]) / 2, 4)
+        self.add_matrix(ids, self.years, indicator, years)
+        self.remember(
+            [str(i) for i in ids], indicator, _r((terms[:, 0::2] + terms[:, 1::2]) / 2, 4)
+        )
+
     def remember(self, ids: list[str], indicator: str, matrix: FloatArray) -> None:
         """Keep first- and last-period values for the goal chain's baselines and targets."""
         for i, ident in enumerate(ids):
@@ -398,7 +426,7 @@ class _Generator:
 
     # -- teachers ---------------------------------------------------------------------------
     def teachers(self) -> tuple[FloatArray, int]:
-        """Per term 学生评教满意度: a persistent level per teacher plus noise; one planted low."""
+        """学生评教满意度 per term and year: a persistent level per teacher plus noise; one low."""
         rng, s = self.rng, self.s
         n_teachers, n_terms = len(s.teacher_ids), len(self.terms)
         level = _clip(rng.normal(0.905, 0.03, n_teachers), 0.78, 0.98)
@@ -409,16 +437,15 @@ class _Generator:
         evaluation[low] = [0.74, 0.73, 0.72, 0.71, 0.69, 0.67]
         protect = np.zeros((n_teachers, n_terms), dtype=bool)
         protect[low] = True
-        self.add_matrix(
-            s.teacher_ids,
-            self.terms,
-            "student_evaluation",
-            evaluation,
-            missing=MISSING_SHARE,
-            protect=protect,
+        self.add_terms_and_years(
+            s.teacher_ids, "student_evaluation", evaluation, missing=MISSING_SHARE, protect=protect
         )
-        for t, tid in enumerate(s.teacher_ids.tolist()):
-            self.first[(tid, "student_evaluation")] = float(evaluation[t, 0])
+        # 二级学院 and the school: the mean over their teachers.
+        teacher_college = s.major_college[s.teacher_major]
+        colleges = _group_mean(teacher_college, evaluation, len(self.colleges))
+        school = _group_mean(np.zeros(n_teachers, dtype=np.int64), evaluation, 1)
+        self.add_terms_and_years(self.colleges, "student_evaluation", colleges)
+        self.add_terms_and_years(self.school, "student_evaluation", school)
         self.planted.append(
             PlantedProblem(
                 kind="low_evaluation",
@@ -440,7 +467,7 @@ class _Generator:
 
     # -- courses ----------------------------------------------------------------------------
     def courses(self, evaluation: FloatArray, low_teacher: int) -> None:
-        """Per term 到课率, 听课率, 课程合格率, 学生评教满意度; majors' to school's 课程合格率."""
+        """到课率, 听课率, 课程合格率, 学生评教满意度 per term and year; groups' 课程合格率."""
         rng, s = self.rng, self.s
         n_courses, n_terms = len(s.course_ids), len(self.terms)
         shape = (n_courses, n_terms)
@@ -462,8 +489,6 @@ class _Generator:
         attendance[falling] = [0.951, 0.946, 0.94, 0.932, 0.884, 0.853]
         protect = np.zeros(shape, dtype=bool)
         protect[[falling, gap]] = True
-        observed = attendance.copy()
-        observed[gap, -1] = np.nan
         self.planted.append(
             PlantedProblem(
                 kind="attendance_falling",
@@ -490,33 +515,26 @@ class _Generator:
                 expected={"value": None},
             )
         )
+        reported = attendance.copy()
+        reported[gap, -1] = np.nan
         for indicator, matrix in (
-            ("attendance_rate", observed),
+            ("attendance_rate", reported),
             ("listening_rate", listening),
             ("course_pass_rate", passed),
             ("student_evaluation", rated),
         ):
-            self.add_matrix(
-                s.course_ids,
-                self.terms,
-                indicator,
-                matrix,
-                missing=MISSING_SHARE,
-                protect=protect,
+            self.add_terms_and_years(
+                s.course_ids, indicator, matrix, missing=MISSING_SHARE, protect=protect
             )
-        ids = s.course_ids.tolist()
-        self.remember(ids, "course_pass_rate", passed)
-        self.remember(ids, "attendance_rate", attendance)
-        self.remember(ids, "student_evaluation", rated)
         # 课程合格率 of majors, colleges and the school: the mean over their courses.
         for group_ids, group, n_groups in (
             (s.major_ids, s.course_major, len(s.major_ids)),
             (self.colleges, course_college, len(self.colleges)),
             (self.school, np.zeros(n_courses, dtype=np.int64), 1),
         ):
-            mean = _group_mean(group, passed, n_groups)
-            self.add_matrix(group_ids, self.terms, "course_pass_rate", mean)
-            self.remember([str(g) for g in group_ids], "course_pass_rate", mean)
+            self.add_terms_and_years(
+                group_ids, "course_pass_rate", _group_mean(group, passed, n_groups)
+            )
 
     # -- majors, 二级学院 and the school ------------------------------------------------------
     def majors(self) -> None:
