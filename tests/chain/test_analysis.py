@@ -103,7 +103,7 @@ def test_diff_of_two_plans(small: GoalChain, mk: Callable[..., Goal]) -> None:
     text = d.to_markdown()
     assert "- 新增目标 C3" in text
     assert "- 目标 C2 的上级由 P1 调整为 S" in text
-    assert "- 目标 C1 的「emp」目标值 0.9 → 0.92（教务处，上年达成 95%，目标上调）" in text
+    assert "- 目标 C1 的「就业率」目标值 0.9 → 0.92（教务处，上年达成 95%，目标上调）" in text
     assert not small.diff(small.copy())
     assert small.diff(small.copy()).to_markdown().endswith("无调整。\n")
 

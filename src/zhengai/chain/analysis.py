@@ -230,6 +230,7 @@ class ChainDiff:
     targets: tuple[TargetChange, ...] = ()
     weights: tuple[WeightChange, ...] = ()
     status: tuple[tuple[str, str, str], ...] = field(default=())
+    names: dict[str, str] = field(default_factory=dict, compare=False)  # indicator id → name
 
     def __bool__(self) -> bool:
         return any(
@@ -252,12 +253,19 @@ class ChainDiff:
             )
         for t in self.targets:
             why = "" if t.revision is None else f"（{t.revision.by}，{t.revision.reason}）"
-            lines.append(f"- 目标 {t.goal_id} 的「{t.indicator}」目标值 {t.old} → {t.new}{why}")
+            name = self.names.get(t.indicator, t.indicator)
+            lines.append(
+                f"- 目标 {t.goal_id} 的「{name}」目标值 {_num(t.old)} → {_num(t.new)}{why}"
+            )
         for w in self.weights:
-            lines.append(f"- 分解 {w.parent} → {w.child} 的权重 {w.old} → {w.new}")
+            lines.append(f"- 分解 {w.parent} → {w.child} 的权重 {_num(w.old)} → {_num(w.new)}")
         for gid, old, new in self.status:
             lines.append(f"- 目标 {gid} 的状态 {old} → {new}")
         return "\n".join([*lines, ""])
+
+
+def _num(value: float | None) -> str:
+    return "无" if value is None else f"{value:g}"
 
 
 def _decomposes(chain: GoalChain) -> dict[tuple[str, str], float | None]:
@@ -317,4 +325,10 @@ def diff(old: GoalChain, new: GoalChain) -> ChainDiff:
         targets=tuple(targets),
         weights=tuple(weights),
         status=tuple(status),
+        names={
+            ind: found.name
+            for cat in (old.catalog, new.catalog)
+            if cat is not None
+            for ind, found in cat.items()
+        },
     )
