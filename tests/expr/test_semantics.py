@@ -395,3 +395,20 @@ def test_every_builtin_function_is_documented_with_an_example() -> None:
         assert function.doc, name
         assert function.example, name
         assert name in function.example
+
+
+def test_expressions_pickle_by_recompiling() -> None:
+    import pickle
+
+    expr = Expression("gpa < limit and level == 'x'", attributes=["level"], constants={"limit": 2})
+    clone = pickle.loads(pickle.dumps(expr))
+    assert clone.text == expr.text
+    assert clone.names == ("gpa", "level")
+    assert clone.evaluate({"gpa": 1.0, "level": "x"}) is True
+
+
+def test_numpy_scalars_in_rows_give_python_values() -> None:
+    result = Expression("x < 1").evaluate({"x": np.float64(0.5)})
+    assert result is True
+    assert Expression("x * 2").evaluate({"x": np.float64(0.5)}) == 1.0
+    assert Expression("x * 2").evaluate({"x": np.float64("nan")}) is None

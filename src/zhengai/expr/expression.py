@@ -67,6 +67,7 @@ class Expression:
         self._catalog = None if catalog is None else IndicatorCatalog.coerce(catalog)
         attrs = _attributes(attributes)
         consts = _constants(constants or {})
+        self._args = (self._catalog, attrs, consts)
         names = Names(
             constants=consts,
             attributes=attrs,
@@ -76,6 +77,8 @@ class Expression:
         )
         self._tree = _fold(compile_expression(text, names))
         self._row: RowFunction = compile_row(self._tree)
+        # The generated function *is* evaluate: one Python call per subject, no wrapper.
+        self.evaluate = self._row  # type: ignore[method-assign]
         refs = [n for n in _walk(self._tree) if isinstance(n, ir.Ref)]
         self.names: tuple[str, ...] = tuple(sorted({r.name for r in refs}))
         goals = {g.name for g in _walk(self._tree) if isinstance(g, ir.GoalRef)}
@@ -105,13 +108,18 @@ class Expression:
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The generated row function does not pickle; recompiling from the text does.
+        catalog, attributes, constants = self._args
+        return (_rebuild, (self.text, catalog, attributes, constants))
+
     # --- evaluation -------------------------------------------------------------------------
 
     def evaluate(
         self, row: Mapping[str, Any], context: RowContext | None = None
     ) -> bool | float | str | None:
         """Evaluate one subject: True/False, a number, a string, or None for missing."""
-        result: bool | float | str | None = _python(self._row(row, context), self.result_type)
+        result: bool | float | str | None = self._row(row, context)
         return result
 
     def evaluate_columns(self, table: Any) -> np.ma.MaskedArray[Any, Any]:
@@ -188,6 +196,15 @@ class Expression:
         if not isinstance(self._tree, ir.Cmp):
             lines.append(f"{self.text} → {_fmt(value, lang)}")
         return Explanation(tuple(steps), value, "; ".join(lines))
+
+
+def _rebuild(
+    text: str,
+    catalog: IndicatorCatalog | None,
+    attributes: Mapping[str, AttributeType],
+    constants: Mapping[str, float | int | str | bool],
+) -> Expression:
+    return Expression(text, catalog, attributes=attributes, constants=constants)
 
 
 def _attributes(attributes: Mapping[str, AttributeType] | Iterable[str]) -> dict[str, ir.Type]:

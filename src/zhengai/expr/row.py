@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from zhengai.expr import ir
-from zhengai.expr.context import RowContext, goal_value, history_value, population_values
+from zhengai.expr.context import goal_value, history_value, population_values
 from zhengai.expr.limits import EPSILON
 
 __all__ = ["RowFunction", "compile_row"]
 
-RowFunction = Callable[[Mapping[str, Any], RowContext | None], Any]
+RowFunction = Callable[..., Any]
 
 _CMP = {
     "<": "(({a}) - ({b}) <= -_EPS)",
@@ -67,11 +69,26 @@ class _Gen:
         return self.lit(node.value)
 
     def gen_ref(self, node: ir.Ref, shift: int) -> str:
-        key = self.lit(node.name)
+        cond, code = self.operand(node, shift)
+        return f"(None if {cond} else {code})"
+
+    def operand(self, node: ir.Node, shift: int) -> tuple[str, str]:
+        """A missing-test and the code of the value, inlined for literals and names."""
+        if isinstance(node, ir.Lit) and node.value is not None:
+            return "False", self.lit(node.value)
         t = self.tmp()
-        if shift and node.kind != "attribute":
-            return f"_H(ctx, {key}, {shift})"
-        return f"(None if ({t} := row.get({key})) is None or {t} != {t} else {t})"
+        if isinstance(node, ir.Ref) and (shift == 0 or node.kind == "attribute"):
+            # NaN from numpy or pandas rows is missing too.
+            return f"(({t} := _g({self.lit(node.name)})) is None or {t} != {t})", t
+        if isinstance(node, ir.Ref):
+            return f"(({t} := _H(ctx, {self.lit(node.name)}, {shift})) is None)", t
+        return f"(({t} := {self.gen(node, shift)}) is None)", t
+
+    def pair(self, left: ir.Node, right: ir.Node, shift: int) -> tuple[str, str, str]:
+        lcond, a = self.operand(left, shift)
+        rcond, b = self.operand(right, shift)
+        conds = [c for c in (lcond, rcond) if c != "False"] or ["False"]
+        return "None if " + " or ".join(conds), a, b
 
     def gen_goalref(self, node: ir.GoalRef, shift: int) -> str:
         return f"_G(ctx, {self.lit(node.kind)}, {self.lit(node.name)})"
@@ -80,13 +97,11 @@ class _Gen:
         return self.gen(node.operand, shift + node.k)
 
     def gen_unary(self, node: ir.Unary, shift: int) -> str:
-        a = self.tmp()
-        return f"(None if ({a} := {self.gen(node.operand, shift)}) is None else {node.op}{a})"
+        cond, a = self.operand(node.operand, shift)
+        return f"(None if {cond} else {node.op}{a})"
 
     def gen_arith(self, node: ir.Arith, shift: int) -> str:
-        a, b = self.tmp(), self.tmp()
-        left, right = self.gen(node.left, shift), self.gen(node.right, shift)
-        head = f"None if ({a} := {left}) is None or ({b} := {right}) is None"
+        head, a, b = self.pair(node.left, node.right, shift)
         # A divisor that rounds to zero at DECIMALS places is zero: the result is missing.
         if node.op == "/":
             return f"({head} or -_EPS < {b} < _EPS else {a} / {b})"
@@ -100,22 +115,17 @@ class _Gen:
         return f"({head} else {a} {node.op} {b})"
 
     def gen_pow(self, node: ir.Pow, shift: int) -> str:
-        a = self.tmp()
+        cond, a = self.operand(node.base, shift)
         n = abs(node.exponent)
         # Repeated multiplication, as in the column and SQL backends, so results agree bit for bit.
         product = " * ".join([a] * n) if n else "1.0"
         if node.exponent >= 0:
-            return f"(None if ({a} := {self.gen(node.base, shift)}) is None else {product})"
+            return f"(None if {cond} else {product})"
         p = self.tmp()
-        return (
-            f"(None if ({a} := {self.gen(node.base, shift)}) is None "
-            f"or -_EPS < ({p} := {product}) < _EPS else 1.0 / {p})"
-        )
+        return f"(None if {cond} or -_EPS < ({p} := {product}) < _EPS else 1.0 / {p})"
 
     def gen_cmp(self, node: ir.Cmp, shift: int) -> str:
-        a, b = self.tmp(), self.tmp()
-        left, right = self.gen(node.left, shift), self.gen(node.right, shift)
-        head = f"None if ({a} := {left}) is None or ({b} := {right}) is None"
+        head, a, b = self.pair(node.left, node.right, shift)
         if _numeric(node.left) and _numeric(node.right):
             return f"({head} else {_CMP[node.op].format(a=a, b=b)})"
         if node.op in ("==", "!="):
@@ -137,8 +147,8 @@ class _Gen:
         return out
 
     def gen_not(self, node: ir.Not, shift: int) -> str:
-        a = self.tmp()
-        return f"(None if ({a} := {self.gen(node.operand, shift)}) is None else not {a})"
+        cond, a = self.operand(node.operand, shift)
+        return f"(None if {cond} else not {a})"
 
     def gen_cond(self, node: ir.Cond, shift: int) -> str:
         t = self.tmp()
@@ -147,14 +157,13 @@ class _Gen:
         return f"(None if ({t} := {test}) is None else ({body}) if {t} else ({orelse}))"
 
     def gen_member(self, node: ir.Member, shift: int) -> str:
-        a = self.tmp()
-        operand = self.gen(node.operand, shift)
+        cond, a = self.operand(node.operand, shift)
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in node.values):
             tests = " or ".join(f"-_EPS < {a} - {self.lit(v)} < _EPS" for v in node.values)
         else:
             tests = f"{a} in {self.const(frozenset(node.values))}"
         verdict = f"not ({tests})" if node.negate else f"({tests})"
-        return f"(None if ({a} := {operand}) is None else {verdict})"
+        return f"(None if {cond} else {verdict})"
 
     def gen_call(self, node: ir.Call, shift: int) -> str:
         function = node.function
@@ -177,15 +186,40 @@ def _num(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars (from numpy or pandas rows) as Python values; NaN as missing."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+_RETURNS = {
+    # Results that are already plain Python values skip the conversion call.
+    "bool": "(_r if (_r := {body}) is None or _r is True or _r is False else bool(_plain(_r)))",
+    "number": "(_r if (_r := {body}) is None or (type(_r) is float and _r == _r) "
+    "or type(_r) is int else _plain(_r))",
+}
+
+
 def compile_row(node: ir.Node) -> RowFunction:
-    """Generate and compile the row function of a checked tree."""
+    """Generate and compile the row function of a checked tree: ``f(row, ctx=None)``.
+
+    The function returns plain Python values: True/False, int/float, str, or
+    None for missing.
+    """
     gen = _Gen()
     body = gen.gen(node, 0)
+    body = _RETURNS.get(node.type, "_plain({body})").format(body=body)
     gen.env["_num"] = _num
-    source = f"def _rule(row, ctx):\n    return {body}\n"
+    gen.env["_plain"] = _plain
+    # The tolerance is inlined as a constant: a global lookup per comparison costs 10%.
+    body = body.replace("_EPS", repr(EPSILON))
+    source = f"def _rule(row, ctx=None):\n    _g = row.get\n    return {body}\n"
     code = compile(source, "<zhengai.expr>", "exec")
     namespace: dict[str, Any] = dict(gen.env)
-    namespace["__builtins__"] = {"float": float}
+    namespace["__builtins__"] = {"float": float, "bool": bool, "type": type, "int": int}
     exec(code, namespace)  # the source is generated from the checked tree only
     function: RowFunction = namespace["_rule"]
     return function
