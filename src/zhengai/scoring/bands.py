@@ -16,6 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from zhengai.model.scorecard import Grade, RankBand
 
+FloatArray = NDArray[np.float64]
+
 __all__ = ["SCORE_DECIMALS", "assign_grades", "assign_rank_bands", "group_codes", "rank_scores"]
 
 #: Scores are compared after rounding to this many decimal places.
@@ -50,6 +52,8 @@ def rank_scores(
     """
     s = _rounded(scores)
     n = s.size
+    if partition is None:
+        return _rank_whole(s)
     codes = group_codes(partition, n)
     valid = ~np.isnan(s)
     key = np.where(valid, s, -np.inf)
@@ -77,8 +81,40 @@ def rank_scores(
     return rank, better, worse
 
 
+def tie_runs(
+    s: NDArray[np.float64],
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], int]:
+    """One argsort of ``s`` (NaN last) and, in sorted order, where each tie run starts
+    and how long it is: ``(order, run_start, run_len, m)`` with ``m`` valid values."""
+    order = np.argsort(s)  # NaN sorts last
+    m = int((~np.isnan(s)).sum())
+    ordered = s[order[:m]]
+    new_run = np.ones(m, dtype=bool)
+    new_run[1:] = ordered[1:] != ordered[:-1]
+    idx = np.arange(m)
+    run_start = np.maximum.accumulate(np.where(new_run, idx, 0)) if m else idx
+    run_id = np.cumsum(new_run) - 1
+    run_len = np.bincount(run_id)[run_id] if m else idx
+    return order, run_start, run_len, m
+
+
+def _rank_whole(s: NDArray[np.float64]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`rank_scores` for one group: a single argsort."""
+    order, run_start, run_len, m = tie_runs(s)
+    worse = np.full(s.size, np.nan)
+    better = np.full(s.size, np.nan)
+    valid_rows = order[:m]
+    worse[valid_rows] = run_start
+    better[valid_rows] = m - run_start - run_len
+    return better + 1.0, better, worse
+
+
 def assign_rank_bands(
-    scores: ArrayLike, bands: Sequence[RankBand], partition: ArrayLike | None = None
+    scores: ArrayLike,
+    bands: Sequence[RankBand],
+    partition: ArrayLike | None = None,
+    *,
+    ranked: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> NDArray[np.object_]:
     """The rank band of each subject (``None`` for none); bands are tried in declared order.
 
@@ -92,12 +128,15 @@ def assign_rank_bands(
     out = np.full(s.size, None, dtype=object)
     if not bands:
         return out
-    _, better, worse = rank_scores(s, partition)
-    codes = group_codes(partition, s.size)
+    _, better, worse = ranked if ranked is not None else rank_scores(s, partition)
+    # Group size from the ranks themselves: better + worse + the tie run = n of the group.
     valid = ~np.isnan(s)
-    size = np.bincount(codes, weights=valid.astype(np.float64), minlength=codes.max(initial=0) + 1)[
-        codes
-    ]
+    if partition is None:
+        size = np.full(s.size, float(valid.sum()))
+    else:
+        codes = group_codes(partition, s.size)
+        counts = np.bincount(codes, weights=valid.astype(np.float64))
+        size = counts[codes]
     free = valid.copy()
     for band in bands:
         quantile = band.top if band.top is not None else band.bottom

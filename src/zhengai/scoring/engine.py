@@ -40,7 +40,7 @@ from zhengai.model.scorecard import (
 )
 from zhengai.scoring import leaves as lf
 from zhengai.scoring.bands import assign_grades, assign_rank_bands, rank_scores
-from zhengai.scoring.errors import MissingScoringInput
+from zhengai.scoring.errors import MissingScoringInput, NonNumericInput
 from zhengai.scoring.result import ScoreSet
 from zhengai.scoring.weights import AHPResult, EntropyResult, ahp, combined, entropy_weights
 
@@ -197,6 +197,10 @@ def _population(
     """Subject ids, the ranking partition (attribute ``rank_within``) and a Subjects table."""
     if isinstance(subjects, Subjects):
         table = subjects
+    elif isinstance(subjects, np.ndarray) and subjects.dtype.kind in "UO":
+        # An object array of ids is taken as it is: converting 100k ids costs more than scoring.
+        ids: NDArray[np.object_] = subjects.astype(object, copy=False)
+        return ids, None, None
     else:
         items: list[Any] = (
             subjects.tolist() if isinstance(subjects, np.ndarray) else list(subjects)  # type: ignore[arg-type]
@@ -342,45 +346,66 @@ def _frame(
 # --------------------------------------------------------------------------- scoring
 
 
-def _as_float(values: Any) -> FloatArray:
+def _as_float(values: Any, what: str) -> FloatArray:
+    """Numbers with NaN for missing, from a masked array (expression results) or a column."""
     if isinstance(values, np.ma.MaskedArray):
-        filled: FloatArray = np.ma.filled(values.astype(np.float64), np.nan)
-        return filled
+        data = np.ma.getdata(values)
+        if data.dtype.kind not in "fiub":
+            raise NonNumericInput(f"{what} does not give numbers")
+        return np.where(np.ma.getmaskarray(values), np.nan, data)
     arr = np.asarray(values)
     if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64, copy=False)
+    try:
         return arr.astype(np.float64)
-    out = np.full(arr.shape, np.nan)
-    for i, v in enumerate(arr.tolist()):
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            out[i] = v
-    return out
+    except (TypeError, ValueError):
+        raise NonNumericInput(
+            f"{what} is not numeric", hint="rating leaves read text; other leaves need numbers"
+        ) from None
+
+
+Scratch = tuple[FloatArray, NDArray[np.bool_], FloatArray]
+
+
+def _scratch(n: int) -> Scratch:
+    """Work arrays for one scoring pass, reused by every aggregation in it."""
+    return np.empty(n), np.empty(n, dtype=bool), np.empty(n)
 
 
 def _mix(
-    parts: Sequence[FloatArray], weights: FloatArray, policy: Policy
-) -> tuple[FloatArray, FloatArray]:
+    parts: Sequence[FloatArray], weights: FloatArray, policy: Policy, scratch: Scratch
+) -> FloatArray:
     """Weighted mean of ``parts`` under the missing-data policy.
 
-    Returns the mixed score and each part's effective weight per subject
-    (``k × n``): under ``exclude`` the weights of the parts present are
-    renormalised; a subject with no part present gets NaN.
+    ``zero`` counts a missing part as 0; ``fail`` lets it make the mean missing;
+    ``exclude`` renormalises the weights of the parts present (NaN when none is).
+    The effective weights are recomputed from the parts only when someone asks
+    (``ScoreSet.node_weights``).  Two scratch arrays are reused for every part:
+    fresh temporaries per operation cost more (page faults) than the arithmetic.
     """
-    stacked = np.vstack(parts)  # k × n
-    present = ~np.isnan(stacked)
-    filled = np.where(present, stacked, 0.0)
-    w = weights[:, None]
-    if policy == "zero":
-        return np.asarray((filled * w).sum(axis=0)), np.broadcast_to(w, stacked.shape).copy()
+    shape = parts[0].shape
+    acc = np.zeros(shape)
+    work, missing, total = scratch
     if policy == "fail":
-        mixed = (stacked * w).sum(axis=0)
-        local = np.where(np.isnan(mixed)[None, :], 0.0, np.broadcast_to(w, stacked.shape))
-        return np.asarray(mixed), local
-    wa = np.where(present, w, 0.0)
-    total = wa.sum(axis=0)
+        for w, part in zip(weights.tolist(), parts, strict=True):
+            np.multiply(part, w, out=work)
+            np.add(acc, work, out=acc)
+        return acc
+    if policy == "exclude":
+        total.fill(0.0)
+    for w, part in zip(weights.tolist(), parts, strict=True):
+        np.isnan(part, out=missing)
+        np.multiply(part, w, out=work)
+        np.copyto(work, 0.0, where=missing)
+        np.add(acc, work, out=acc)
+        if policy == "exclude":
+            np.logical_not(missing, out=missing)
+            np.add(total, w, out=total, where=missing)
+    if policy != "exclude":
+        return acc
     with np.errstate(invalid="ignore", divide="ignore"):
-        mixed = np.where(total > 0, (filled * wa).sum(axis=0) / total, np.nan)
-        local = np.where(total > 0, wa / total, 0.0)
-    return np.asarray(mixed), local
+        np.divide(acc, total, out=acc)  # 0 / 0 → NaN: no part present
+    return acc
 
 
 class _Scorer:
@@ -402,7 +427,8 @@ class _Scorer:
         self.partition = partition
         self.policy: Policy = plan.scorecard.missing
         self.scores: dict[str, FloatArray] = {}
-        self.local: dict[str, FloatArray] = {}
+        self.child_weights: dict[str, tuple[tuple[str, ...], FloatArray]] = {}
+        self.scratch = _scratch(self.n)
         self.source_scores: dict[tuple[str, str], FloatArray] = {}
         self.values: dict[str, NDArray[Any]] = {}
         self.targets: dict[str, FloatArray] = {}
@@ -420,7 +446,6 @@ class _Scorer:
             if not node.is_leaf and node.sources:
                 for source in node.sources:
                     self.source_scores[(node.id, source)] = self._subtree(node, source)
-        weights = self._global_weights()
         scored = total.copy()
         failed = np.isnan(total)
         partial = (
@@ -428,8 +453,9 @@ class _Scorer:
             if self.policy == "exclude"
             else np.zeros(self.n, bool)
         )
-        rank, _, _ = rank_scores(scored, self.partition)
-        band = assign_rank_bands(scored, root.rank_bands, self.partition)
+        ranked = rank_scores(scored, self.partition)
+        rank = ranked[0]
+        band = assign_rank_bands(scored, root.rank_bands, self.partition, ranked=ranked)
         grade = assign_grades(scored, root.grades)
         return ScoreSet(
             plan=self.plan,
@@ -443,7 +469,8 @@ class _Scorer:
             missing=self.missing,
             leaf_order=tuple(leaf_order),
             node_scores=self.scores,
-            node_weights=weights,
+            child_weights=self.child_weights,
+            policy=self.policy,
             source_scores=self.source_scores,
             leaf_values=self.values,
             leaf_targets=self.targets,
@@ -471,13 +498,13 @@ class _Scorer:
                 for name in getattr(leaf.expression, "names", ())
             }
             frame = Frame({**frame.columns, **renamed}, frame.history, frame.partition, frame.goals)
-        return _as_float(leaf.expression.evaluate_columns(frame))
+        return _as_float(leaf.expression.evaluate_columns(frame), leaf.node.label)
 
     def _points(self, leaf: CompiledLeaf, raw: NDArray[Any]) -> FloatArray:
         spec = leaf.node.scoring
         if isinstance(spec, RatingScoring):
             return lf.rating_points(raw, spec)
-        value = _as_float(raw)
+        value = _as_float(raw, leaf.node.label)
         if isinstance(spec, LinearScoring):
             target: FloatArray | float
             if spec.target == "goal":
@@ -519,7 +546,7 @@ class _Scorer:
             for source, part in parts.items():
                 self.source_scores[(node.id, source)] = part
             w = np.array([sources[s] for s in parts])
-            points, _ = _mix(list(parts.values()), w, self.policy)
+            points = _mix(list(parts.values()), w, self.policy, self.scratch)
             self.missing[row] = np.isnan(np.vstack(list(parts.values()))).any(axis=0)
         else:
             assert points is not None
@@ -649,11 +676,9 @@ class _Scorer:
     ) -> FloatArray:
         parts = [child_score(c) for c in children]
         w = self._weights(node_id, weighting, children, parts)
-        mixed, local = _mix(parts, w, self.policy)
         if child_score == self._node_score:
-            for child, row in zip(children, local, strict=True):
-                self.local[child.id] = row
-        return mixed
+            self.child_weights[node_id] = (tuple(c.id for c in children), w)
+        return _mix(parts, w, self.policy, self.scratch)
 
     def _subtree(self, node: ScorecardNode, source: str) -> FloatArray:
         def per_source(child: ScorecardNode) -> FloatArray:
@@ -662,14 +687,6 @@ class _Scorer:
             return self._aggregate(child.id, child.weighting, child.children, per_source)
 
         return self._aggregate(node.id, node.weighting, node.children, per_source)
-
-    def _global_weights(self) -> dict[str, FloatArray]:
-        out: dict[str, FloatArray] = {}
-        for node_id in self.plan.nodes:  # parents come before children
-            parent = self.plan.parents.get(node_id)
-            above = out[parent] if parent is not None else 1.0
-            out[node_id] = np.asarray(self.local[node_id] * above)
-        return out
 
 
 def score(

@@ -15,6 +15,7 @@ __all__ = [
     "BadWeightTable",
     "InconsistentJudgements",
     "MissingScoringInput",
+    "NonNumericInput",
     "UnknownBandOrScore",
     "UnknownScoredSubject",
 ]
@@ -60,6 +61,12 @@ class MissingScoringInput(ScoringError):
     """A leaf's indicator, source column or task table is absent from the input."""
 
     code = "scoring.missing_input"
+
+
+class NonNumericInput(ScoringError):
+    """A numeric leaf read text (or an expression that gives no numbers)."""
+
+    code = "scoring.non_numeric"
 
 
 class UnknownScoredSubject(ScoringError):

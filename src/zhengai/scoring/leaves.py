@@ -21,7 +21,7 @@ from zhengai.model.scorecard import (
     RatingScoring,
     ThresholdScoring,
 )
-from zhengai.scoring.bands import group_codes
+from zhengai.scoring.bands import group_codes, tie_runs
 
 __all__ = [
     "COMPARE_DECIMALS",
@@ -42,20 +42,28 @@ COMPARE_DECIMALS: Final = 9
 FloatArray = NDArray[np.float64]
 
 
+#: ``round(v − b, COMPARE_DECIMALS) ≥ 0`` is ``v − b ≥ −HALF_STEP``: one pass, no rounding.
+HALF_STEP: Final = 0.5 * 10**-COMPARE_DECIMALS
+
+
 def _at_least(value: FloatArray, bound: float | FloatArray) -> NDArray[np.bool_]:
     with np.errstate(invalid="ignore"):
-        return np.asarray(np.round(value - bound, COMPARE_DECIMALS) >= 0)
+        return np.asarray(value - bound >= -HALF_STEP)
 
 
 def linear_points(value: FloatArray, spec: LinearScoring, target: FloatArray | float) -> FloatArray:
     """``100 · clip((v − floor) / (target − floor), 0, 1)``; NaN when v or target is missing."""
+    # One output array, updated in place: temporaries cost page faults at population size.
+    out = np.subtract(value, spec.floor)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = (value - spec.floor) / (target - spec.floor)
-        share = np.where(
-            np.isclose(np.asarray(target, dtype=np.float64), spec.floor), np.nan, share
-        )
-    # Rounding first makes a value sitting on the target score exactly 100.
-    return np.asarray(np.clip(np.round(share, COMPARE_DECIMALS), 0.0, 1.0) * MAX_POINTS)
+        if isinstance(target, float | int):
+            # (t − f) / (t − f) is exactly 1 in IEEE arithmetic: a value on the target scores 100.
+            out /= target - spec.floor
+        else:
+            out /= np.where(np.isclose(target, spec.floor), np.nan, target - spec.floor)
+    np.clip(out, 0.0, 1.0, out=out)
+    out *= MAX_POINTS
+    return out
 
 
 def invert_linear(points: float, spec: LinearScoring, target: float) -> float:
@@ -65,19 +73,28 @@ def invert_linear(points: float, spec: LinearScoring, target: float) -> float:
 
 def threshold_points(value: FloatArray, spec: ThresholdScoring, direction: Direction) -> FloatArray:
     """``pass_points`` when the value meets the threshold in its direction, else ``fail_points``."""
+    out = np.subtract(value, spec.value)
     if direction is Direction.LOWER_BETTER:
-        passed = _at_least(-value, -spec.value)
-    else:
-        passed = _at_least(value, spec.value)
-    out = np.where(passed, spec.pass_points, spec.fail_points)
-    return np.where(np.isnan(value), np.nan, out)
+        np.negative(out, out=out)
+    passed = out >= -HALF_STEP
+    missing = np.isnan(out)
+    out.fill(spec.fail_points)
+    out[passed] = spec.pass_points
+    out[missing] = np.nan
+    return out
 
 
 def bands_points(value: FloatArray, spec: BandsScoring) -> FloatArray:
     """Points of the first band whose ``min ≤ v < max``; ``otherwise`` outside all bands."""
-    conditions = [_at_least(value, band.min) & ~_at_least(value, band.max) for band in spec.bands]
-    out = np.select(conditions, [band.points for band in spec.bands], default=spec.otherwise)
-    return np.where(np.isnan(value), np.nan, out)
+    out = np.full(value.shape, spec.otherwise)
+    # Later bands first, so that the first declared band wins where ranges overlap.
+    for band in reversed(spec.bands):
+        inside = _at_least(value, band.min)
+        if np.isfinite(band.max):
+            inside &= ~_at_least(value, band.max)
+        out[inside] = band.points
+    out[np.isnan(value)] = np.nan
+    return out
 
 
 def invert_bands(points: float, spec: BandsScoring) -> tuple[str, float] | None:
@@ -93,8 +110,13 @@ def pct_rank(value: FloatArray, partition: NDArray[np.generic] | None) -> FloatA
     """SQL ``PERCENT_RANK``: ``(rank − 1) / (n − 1)`` ascending within each group; ties share
     the lowest rank; 0 for a group of one; NaN for missing values."""
     n = value.size
-    codes = group_codes(partition, n)
     valid = ~np.isnan(value)
+    if partition is None:
+        order, run_start, _, m = tie_runs(np.round(value, COMPARE_DECIMALS))
+        out = np.full(n, np.nan)
+        out[order[:m]] = run_start / (m - 1) if m > 1 else 0.0
+        return out
+    codes = group_codes(partition, n)
     key = np.where(valid, np.round(value, COMPARE_DECIMALS), np.inf)
     order = np.lexsort((key, ~valid, codes))
     g, k = codes[order], key[order]

@@ -15,6 +15,7 @@ import html
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -166,13 +167,50 @@ class ScoreSet:
     missing: NDArray[np.bool_]
     leaf_order: tuple[str, ...]
     node_scores: dict[str, FloatArray]
-    node_weights: dict[str, FloatArray]
+    child_weights: dict[str, tuple[tuple[str, ...], FloatArray]]
+    policy: str
     source_scores: dict[tuple[str, str], FloatArray]
     leaf_values: dict[str, NDArray[Any]]
     leaf_targets: dict[str, FloatArray]
     task_class_scores: dict[tuple[str, str], FloatArray]
     partition: NDArray[Any] | None
     derived: dict[str, AHPResult | EntropyResult | FloatArray] = field(default_factory=dict)
+
+    @cached_property
+    def node_weights(self) -> dict[str, FloatArray]:
+        """Every node's effective weight in each subject's total (computed on first use).
+
+        The product of the local weights down the path, where under ``exclude`` a
+        parent's weights are renormalised over the children present and under
+        ``fail`` a parent without a score passes on no weight.
+        """
+        out: dict[str, FloatArray] = {}
+        above: dict[str, FloatArray] = {"": np.ones(len(self))}
+        scores = dict(self.node_scores)
+        scores[""] = self.total
+        for parent in ["", *self.plan.nodes]:
+            if parent not in self.child_weights:
+                continue
+            children, w = self.child_weights[parent]
+            present = [~np.isnan(scores[c]) for c in children]
+            if self.policy == "exclude":
+                total = sum(
+                    (p * wi for p, wi in zip(present, w.tolist(), strict=True)), np.zeros(len(self))
+                )
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    shares = [
+                        np.where(total > 0, p * wi / total, 0.0)
+                        for p, wi in zip(present, w.tolist(), strict=True)
+                    ]
+            elif self.policy == "fail":
+                alive = ~np.isnan(scores[parent])
+                shares = [alive * wi for wi in w.tolist()]
+            else:
+                shares = [np.full(len(self), wi) for wi in w.tolist()]
+            for child, share in zip(children, shares, strict=True):
+                weight = np.asarray(share * above[parent], dtype=np.float64)
+                out[child] = above[child] = weight
+        return out
 
     def __len__(self) -> int:
         return int(self.subject_ids.size)
