@@ -194,13 +194,14 @@ class College:
 
 
 def college(
-    seed: int = 0, size: Size = "small", *, first_year: int = DEFAULT_FIRST_YEAR
+    seed: int = 0, size: Size = "medium", *, first_year: int = DEFAULT_FIRST_YEAR
 ) -> College:
     """Generate the example college; the same arguments always give the same college.
 
-    ``size`` is ``"small"`` (~300 students, for tests), ``"medium"`` (~5k students,
-    ~40 majors, for the demo) or ``"large"`` (~30k students, ~80 majors).  Three
-    academic years from ``first_year`` are generated.
+    ``size`` is ``"small"`` (~300 students, for tests), ``"medium"`` (the default: ~5k
+    students, ~40 majors, for the demo) or ``"large"`` (~30k students, ~80 majors).
+    Three academic years from ``first_year`` are generated (2023 → 2023-2024 …
+    2025-2026).  Bad options raise :class:`BadExampleOption`.
     """
     if size not in SIZES:
         raise BadExampleOption(

@@ -111,6 +111,280 @@ def _ids(prefix: str, count: int, width: int, start: int = 1) -> ObjectArray:
     return ids
 
 
+class _Builder:
+    """Draws the organisation population by population; ``subjects`` grows parents first."""
+
+    def __init__(self, rng: np.random.Generator, size: SizeSpec, first_year: int) -> None:
+        self.rng = rng
+        self.size = size
+        self.first_year = first_year
+        self.cohorts = (first_year, first_year + 1, first_year + 2)
+        self.subjects: list[Subject] = []
+
+    def _add(
+        self,
+        ident: str,
+        level: Level,
+        name: str,
+        parent: str | None,
+        attributes: dict[str, AttributeValue],
+    ) -> None:
+        # The generator's subjects are valid by construction; skipping validation keeps
+        # 30k students cheap.
+        self.subjects.append(
+            Subject.model_construct(
+                id=ident, level=level, name=name, parent_id=parent, attributes=attributes
+            )
+        )
+
+    def organisation(self) -> None:
+        """The school, 职能部门, 二级学院, 专业群, majors and one 教研室 per major."""
+        self._add(SCHOOL_ID, Level.SCHOOL, SCHOOL_NAME, None, {"tier": Tier.SCHOOL.value})
+        self.functional_ids = [f"D{i:02d}" for i in range(1, len(FUNCTIONAL_DEPARTMENTS) + 1)]
+        self.functional_names = [name for name, _ in FUNCTIONAL_DEPARTMENTS]
+        for ident, (name, system) in zip(self.functional_ids, FUNCTIONAL_DEPARTMENTS, strict=True):
+            self.subjects.append(_department(ident, name, SCHOOL_ID, system, "职能部门"))
+
+        colleges = COLLEGES[: len(self.size.majors_per_college)]
+        self.college_ids = [f"C{i:02d}" for i in range(1, len(colleges) + 1)]
+        self.college_names = [c.name for c in colleges]
+        self.major_names: list[str] = []
+        college_of: list[int] = []
+        group_of: list[str] = []
+        leading: list[bool] = []
+        for ci, (spec, count) in enumerate(
+            zip(colleges, self.size.majors_per_college, strict=True)
+        ):
+            cid = self.college_ids[ci]
+            self.subjects.append(_department(cid, spec.name, SCHOOL_ID, System.QUALITY, "二级学院"))
+            remaining = count
+            for gi, group in enumerate(spec.groups, start=1):
+                take = group.majors[:remaining]
+                if not take:
+                    break
+                remaining -= len(take)
+                gid = f"{cid}G{gi}"
+                self._add(gid, Level.MAJOR_GROUP, group.name, cid, {"department": cid})
+                self.major_names += take
+                college_of += [ci] * len(take)
+                group_of += [gid] * len(take)
+                leading += [mi == 0 for mi in range(len(take))]
+
+        n_majors = len(self.major_names)
+        self.major_ids = _ids("M", n_majors, 3)
+        self.office_ids = _ids("R", n_majors, 3)
+        self.major_college = np.array(college_of, dtype=np.int64)
+        self.major_leading = np.array(leading, dtype=bool)
+        for m, (mid, office) in enumerate(
+            zip(self.major_ids.tolist(), self.office_ids.tolist(), strict=True)
+        ):
+            cid = self.college_ids[college_of[m]]
+            attributes: dict[str, AttributeValue] = {
+                "department": cid,
+                "major_group": group_of[m],
+                "leading": leading[m],
+            }
+            self._add(mid, Level.MAJOR, self.major_names[m], group_of[m], attributes)
+            self.subjects.append(
+                _department(
+                    office,
+                    f"{self.major_names[m]}教研室",
+                    cid,
+                    System.QUALITY,
+                    "教研室",
+                    {"major": mid},
+                )
+            )
+
+    def enrolment(self) -> IntArray:
+        """Students per major (rows) and cohort (columns)."""
+        # Majors differ in popularity (lognormal weights); intake grows a little year on
+        # year, as it has in most 高职 colleges.
+        popularity = self.rng.lognormal(0.0, 0.35, size=len(self.major_ids))
+        intake = np.array([0.96, 1.0, 1.04])
+        per_cohort = self.size.students / len(self.cohorts) * popularity / popularity.sum()
+        counts: IntArray = np.maximum(8, np.rint(per_cohort[:, None] * intake[None, :])).astype(
+            np.int64
+        )
+        return counts
+
+    def teachers(self, counts: IntArray) -> IntArray:
+        """Teachers of each major's 教研室 (gender, 职称, 双师); returns how many per major."""
+        rng, last_year = self.rng, self.cohorts[-1]
+        # Teachers per major follow its students; at most one per course so that every
+        # teacher teaches at least one course.
+        per_major: IntArray = np.clip(
+            np.rint(counts.sum(axis=1) / self.size.student_teacher_ratio),
+            2,
+            self.size.courses_per_major,
+        ).astype(np.int64)
+        n = int(per_major.sum())
+        self.teacher_major = np.repeat(np.arange(len(self.major_ids)), per_major)
+        self.teacher_ids = _ids("T", n, 5)
+        self.teacher_names = _people_names(rng, n)
+        female = rng.random(n) < 0.55
+        title = rng.choice(len(_TITLES), size=n, p=_TITLE_SHARE)
+        hire_year = last_year - np.minimum(rng.geometric(0.08, size=n), 35)
+        # The year each teacher became 双师素质 (9999 = not yet): the share rises each year.
+        draw = rng.random(n)
+        self.teacher_dual_since = np.select(
+            [draw < 0.52, draw < 0.58, draw < 0.64],
+            [self.first_year - 3, self.first_year + 1, self.first_year + 2],
+            9999,
+        ).astype(np.int64)
+        for t, tid in enumerate(self.teacher_ids.tolist()):
+            m = int(self.teacher_major[t])
+            office = str(self.office_ids[m])
+            self._add(
+                tid,
+                Level.TEACHER,
+                str(self.teacher_names[t]),
+                office,
+                {
+                    "department": self.college_ids[int(self.major_college[m])],
+                    "office": office,
+                    "major": str(self.major_ids[m]),
+                    "gender": "女" if female[t] else "男",
+                    "title": _TITLES[int(title[t])],
+                    "dual_qualified": bool(self.teacher_dual_since[t] <= last_year),
+                    "hire_year": int(hire_year[t]),
+                },
+            )
+        return per_major
+
+    def courses(self, teachers_per_major: IntArray) -> None:
+        """Each major's courses with their main teacher, credits and type."""
+        names, major, teacher, credits, kinds = _courses(
+            self.rng,
+            self.size.courses_per_major,
+            self.major_names,
+            self.major_college,
+            teachers_per_major,
+        )
+        self.course_names, self.course_major, self.course_teacher = names, major, teacher
+        self.course_ids = _ids("K", len(names), 5)
+        for k, kid in enumerate(self.course_ids.tolist()):
+            m = int(major[k])
+            self._add(
+                kid,
+                Level.COURSE,
+                names[k],
+                str(self.major_ids[m]),
+                {
+                    "department": self.college_ids[int(self.major_college[m])],
+                    "major": str(self.major_ids[m]),
+                    "teacher": str(self.teacher_ids[teacher[k]]),
+                    "credits": int(credits[k]),
+                    "course_type": kinds[k],
+                },
+            )
+
+    def classes(self, counts: IntArray) -> IntArray:
+        """行政班 of at most CLASS_SIZE students per major and cohort; returns class sizes."""
+        n_majors, n_cohorts = counts.shape
+        per = np.ceil(counts / CLASS_SIZE).astype(np.int64)
+        self.class_major = np.repeat(np.arange(n_majors), per.sum(axis=1))
+        cohort_index = np.repeat(np.tile(np.arange(n_cohorts), n_majors), per.ravel())
+        seq = np.concatenate([np.arange(1, k + 1) for k in per.ravel()])
+        self.class_cohort = np.array(self.cohorts, dtype=np.int64)[cohort_index]
+        self.class_ids = np.char.add(
+            np.char.add(self.major_ids[self.class_major].astype(str), "-"),
+            np.char.add(np.char.add(self.class_cohort.astype(str), "-"), seq.astype(str)),
+        ).astype(object)
+        # Split each (major, cohort) evenly over its classes: the first classes take the
+        # remainder, one student each.
+        group = np.repeat(np.arange(per.size), per.ravel())
+        k, n = per.ravel()[group], counts.ravel()[group]
+        sizes: IntArray = n // k + (seq - 1 < n % k)
+        for i, cid in enumerate(self.class_ids.tolist()):
+            m, cohort = int(self.class_major[i]), int(self.class_cohort[i])
+            self._add(
+                cid,
+                Level.CLASS,
+                f"{self.major_names[m]}{cohort % 100:02d}{int(seq[i]):02d}班",
+                str(self.major_ids[m]),
+                {
+                    "department": self.college_ids[int(self.major_college[m])],
+                    "major": str(self.major_ids[m]),
+                    "cohort": cohort,
+                    "grade": f"{cohort}级",
+                },
+            )
+        return sizes
+
+    def students(self, class_sizes: IntArray) -> None:
+        """Students with 学号, name, gender and their class, major, college and cohort."""
+        self.student_class = np.repeat(np.arange(len(self.class_ids)), class_sizes)
+        self.student_major = self.class_major[self.student_class]
+        self.student_cohort = self.class_cohort[self.student_class]
+        n = len(self.student_class)
+        # 学号: cohort year + a six-digit sequence number within the cohort.
+        seq = np.zeros(n, dtype=np.int64)
+        for cohort in self.cohorts:
+            mask = self.student_cohort == cohort
+            seq[mask] = np.arange(1, int(mask.sum()) + 1)
+        self.student_ids = np.char.add(
+            self.student_cohort.astype(str), np.char.zfill(seq.astype(str), 6)
+        ).astype(object)
+        college = self.major_college[self.student_major]
+        names = _people_names(self.rng, n)
+        female = self.rng.random(n) < np.array(_FEMALE_SHARE)[college]
+        self.subjects.extend(
+            Subject.model_construct(
+                id=sid,
+                level=Level.STUDENT,
+                name=name,
+                parent_id=cls,
+                attributes={
+                    "department": self.college_ids[ci],
+                    "major": major,
+                    "class": cls,
+                    "cohort": cohort,
+                    "grade": f"{cohort}级",
+                    "gender": "女" if is_female else "男",
+                },
+            )
+            for sid, name, cls, ci, major, cohort, is_female in zip(
+                self.student_ids.tolist(),
+                names.tolist(),
+                self.class_ids[self.student_class].tolist(),
+                college.tolist(),
+                self.major_ids[self.student_major].tolist(),
+                self.student_cohort.tolist(),
+                female.tolist(),
+                strict=True,
+            )
+        )
+
+    def structure(self) -> Structure:
+        """Everything drawn, as a :class:`Structure`."""
+        return Structure(
+            subjects=self.subjects,
+            functional_ids=self.functional_ids,
+            functional_names=self.functional_names,
+            college_ids=self.college_ids,
+            college_names=self.college_names,
+            major_ids=self.major_ids,
+            major_names=self.major_names,
+            major_college=self.major_college,
+            major_leading=self.major_leading,
+            course_ids=self.course_ids,
+            course_names=self.course_names,
+            course_major=self.course_major,
+            course_teacher=self.course_teacher,
+            teacher_ids=self.teacher_ids,
+            teacher_names=self.teacher_names,
+            teacher_major=self.teacher_major,
+            teacher_dual_since=self.teacher_dual_since,
+            class_ids=self.class_ids,
+            class_major=self.class_major,
+            student_ids=self.student_ids,
+            student_class=self.student_class,
+            student_major=self.student_major,
+            student_cohort=self.student_cohort,
+        )
+
+
 def build_structure(rng: np.random.Generator, size: SizeSpec, first_year: int) -> Structure:
     """Draw the school, its departments, majors, courses, teachers, classes and students.
 
@@ -118,269 +392,13 @@ def build_structure(rng: np.random.Generator, size: SizeSpec, first_year: int) -
     高职 programme lasts three years, so they are exactly the students of the last
     generated academic year.
     """
-    cohorts = (first_year, first_year + 1, first_year + 2)
-    last_year = cohorts[-1]
-    subjects: list[Subject] = [
-        Subject.model_construct(
-            id=SCHOOL_ID,
-            level=Level.SCHOOL,
-            name=SCHOOL_NAME,
-            parent_id=None,
-            attributes={"tier": Tier.SCHOOL.value},
-        )
-    ]
-    functional_ids: list[str] = []
-    functional_names: list[str] = []
-    for i, (name, system) in enumerate(FUNCTIONAL_DEPARTMENTS, start=1):
-        ident = f"D{i:02d}"
-        functional_ids.append(ident)
-        functional_names.append(name)
-        subjects.append(
-            _department(ident, name, SCHOOL_ID, system, "职能部门", Tier.DEPARTMENT, {})
-        )
-
-    colleges = COLLEGES[: len(size.majors_per_college)]
-    college_ids = [f"C{i:02d}" for i in range(1, len(colleges) + 1)]
-    college_names = [c.name for c in colleges]
-    major_names: list[str] = []
-    major_college: list[int] = []
-    major_group: list[str] = []
-    major_leading: list[bool] = []
-    for ci, (spec, count) in enumerate(zip(colleges, size.majors_per_college, strict=True)):
-        cid = college_ids[ci]
-        subjects.append(
-            _department(cid, spec.name, SCHOOL_ID, System.QUALITY, "二级学院", Tier.DEPARTMENT, {})
-        )
-        remaining = count
-        for gi, group in enumerate(spec.groups, start=1):
-            take = group.majors[:remaining]
-            if not take:
-                break
-            remaining -= len(take)
-            gid = f"{cid}G{gi}"
-            subjects.append(
-                Subject.model_construct(
-                    id=gid,
-                    level=Level.MAJOR_GROUP,
-                    name=group.name,
-                    parent_id=cid,
-                    attributes={"department": cid},
-                )
-            )
-            for mi, major in enumerate(take):
-                major_names.append(major)
-                major_college.append(ci)
-                major_group.append(gid)
-                major_leading.append(mi == 0)
-
-    n_majors = len(major_names)
-    major_ids = _ids("M", n_majors, 3)
-    office_ids = _ids("R", n_majors, 3)
-    mcol = np.array(major_college, dtype=np.int64)
-    for m in range(n_majors):
-        cid = college_ids[major_college[m]]
-        subjects.append(
-            Subject.model_construct(
-                id=str(major_ids[m]),
-                level=Level.MAJOR,
-                name=major_names[m],
-                parent_id=major_group[m],
-                attributes={
-                    "department": cid,
-                    "major_group": major_group[m],
-                    "leading": major_leading[m],
-                },
-            )
-        )
-        subjects.append(
-            _department(
-                str(office_ids[m]),
-                f"{major_names[m]}教研室",
-                cid,
-                System.QUALITY,
-                "教研室",
-                Tier.OFFICE,
-                {"major": str(major_ids[m])},
-            )
-        )
-
-    # Students per major and cohort: majors differ in popularity (lognormal weights);
-    # intake grows a little year on year, as it has in most 高职 colleges.
-    popularity = rng.lognormal(0.0, 0.35, size=n_majors)
-    intake = np.array([0.96, 1.0, 1.04])
-    per_cohort = size.students / len(cohorts) * popularity / popularity.sum()
-    counts = np.maximum(8, np.rint(per_cohort[:, None] * intake[None, :])).astype(np.int64)
-
-    # Teachers per major follow its students; at most one per course so that
-    # every teacher teaches at least one course.
-    teachers_per_major = np.clip(
-        np.rint(counts.sum(axis=1) / size.student_teacher_ratio),
-        2,
-        size.courses_per_major,
-    ).astype(np.int64)
-    n_teachers = int(teachers_per_major.sum())
-    teacher_major = np.repeat(np.arange(n_majors), teachers_per_major)
-    teacher_ids = _ids("T", n_teachers, 5)
-    teacher_names = _people_names(rng, n_teachers)
-    teacher_female = rng.random(n_teachers) < 0.55
-    teacher_title = rng.choice(len(_TITLES), size=n_teachers, p=_TITLE_SHARE)
-    hire_year = last_year - np.minimum(rng.geometric(0.08, size=n_teachers), 35)
-    # The year each teacher became 双师素质 (9999 = not yet): the share rises each year.
-    dual_draw = rng.random(n_teachers)
-    dual_since = np.select(
-        [dual_draw < 0.52, dual_draw < 0.58, dual_draw < 0.64],
-        [first_year - 3, first_year + 1, first_year + 2],
-        9999,
-    ).astype(np.int64)
-    for t in range(n_teachers):
-        m = int(teacher_major[t])
-        subjects.append(
-            Subject.model_construct(
-                id=str(teacher_ids[t]),
-                level=Level.TEACHER,
-                name=str(teacher_names[t]),
-                parent_id=str(office_ids[m]),
-                attributes={
-                    "department": college_ids[major_college[m]],
-                    "office": str(office_ids[m]),
-                    "major": str(major_ids[m]),
-                    "gender": "女" if teacher_female[t] else "男",
-                    "title": _TITLES[int(teacher_title[t])],
-                    "dual_qualified": bool(dual_since[t] <= last_year),
-                    "hire_year": int(hire_year[t]),
-                },
-            )
-        )
-
-    course_names, course_major, course_teacher, course_credits, course_type = _courses(
-        rng, size.courses_per_major, major_names, mcol, teachers_per_major
-    )
-    course_ids = _ids("K", len(course_names), 5)
-    for k in range(len(course_names)):
-        m = int(course_major[k])
-        subjects.append(
-            Subject.model_construct(
-                id=str(course_ids[k]),
-                level=Level.COURSE,
-                name=course_names[k],
-                parent_id=str(major_ids[m]),
-                attributes={
-                    "department": college_ids[major_college[m]],
-                    "major": str(major_ids[m]),
-                    "teacher": str(teacher_ids[course_teacher[k]]),
-                    "credits": int(course_credits[k]),
-                    "course_type": course_type[k],
-                },
-            )
-        )
-
-    # Classes (行政班) of at most CLASS_SIZE students per major and cohort.
-    classes_per = np.ceil(counts / CLASS_SIZE).astype(np.int64)
-    class_major = np.repeat(np.arange(n_majors), classes_per.sum(axis=1))
-    class_cohort_index = np.concatenate(
-        [np.repeat(np.arange(len(cohorts)), classes_per[m]) for m in range(n_majors)]
-    )
-    class_seq = np.concatenate([np.arange(1, n + 1) for n in classes_per.ravel()])
-    class_cohort = np.array(cohorts, dtype=np.int64)[class_cohort_index]
-    class_ids = np.char.add(
-        np.char.add(np.char.add(major_ids[class_major].astype(str), "-"), class_cohort.astype(str)),
-        np.char.add("-", class_seq.astype(str)),
-    ).astype(object)
-    # Split each (major, cohort) evenly over its classes.
-    class_size = np.empty(len(class_ids), dtype=np.int64)
-    pos = 0
-    for m in range(n_majors):
-        for c in range(len(cohorts)):
-            k = int(classes_per[m, c])
-            n = int(counts[m, c])
-            class_size[pos : pos + k] = n // k + (np.arange(k) < n % k)
-            pos += k
-    for i in range(len(class_ids)):
-        m = int(class_major[i])
-        cohort = int(class_cohort[i])
-        subjects.append(
-            Subject.model_construct(
-                id=str(class_ids[i]),
-                level=Level.CLASS,
-                name=f"{major_names[m]}{cohort % 100:02d}{int(class_seq[i]):02d}班",
-                parent_id=str(major_ids[m]),
-                attributes={
-                    "department": college_ids[major_college[m]],
-                    "major": str(major_ids[m]),
-                    "cohort": cohort,
-                    "grade": f"{cohort}级",
-                },
-            )
-        )
-
-    student_class = np.repeat(np.arange(len(class_ids)), class_size)
-    student_major = class_major[student_class]
-    student_cohort = class_cohort[student_class]
-    n_students = len(student_class)
-    # 学号: cohort year + a six-digit sequence number within the cohort.
-    student_seq = np.zeros(n_students, dtype=np.int64)
-    for cohort in cohorts:
-        mask = student_cohort == cohort
-        student_seq[mask] = np.arange(1, int(mask.sum()) + 1)
-    student_ids = np.char.add(
-        student_cohort.astype(str), np.char.zfill(student_seq.astype(str), 6)
-    ).astype(object)
-    student_names = _people_names(rng, n_students)
-    female_share = np.array(_FEMALE_SHARE)[np.array(major_college)[student_major]]
-    student_female = rng.random(n_students) < female_share
-    college_of_student = [college_ids[c] for c in mcol[student_major].tolist()]
-    subjects.extend(
-        Subject.model_construct(
-            id=sid,
-            level=Level.STUDENT,
-            name=name,
-            parent_id=cls,
-            attributes={
-                "department": college,
-                "major": major,
-                "class": cls,
-                "cohort": cohort,
-                "grade": f"{cohort}级",
-                "gender": "女" if female else "男",
-            },
-        )
-        for sid, name, cls, college, major, cohort, female in zip(
-            student_ids.tolist(),
-            student_names.tolist(),
-            class_ids[student_class].tolist(),
-            college_of_student,
-            major_ids[student_major].tolist(),
-            student_cohort.tolist(),
-            student_female.tolist(),
-            strict=True,
-        )
-    )
-
-    return Structure(
-        subjects=subjects,
-        functional_ids=functional_ids,
-        functional_names=functional_names,
-        college_ids=college_ids,
-        college_names=college_names,
-        major_ids=major_ids,
-        major_names=major_names,
-        major_college=mcol,
-        major_leading=np.array(major_leading, dtype=bool),
-        course_ids=course_ids,
-        course_names=course_names,
-        course_major=course_major,
-        course_teacher=course_teacher,
-        teacher_ids=teacher_ids,
-        teacher_names=teacher_names,
-        teacher_major=teacher_major,
-        teacher_dual_since=dual_since,
-        class_ids=class_ids,
-        class_major=class_major,
-        student_ids=student_ids,
-        student_class=student_class,
-        student_major=student_major,
-        student_cohort=student_cohort,
-    )
+    builder = _Builder(rng, size, first_year)
+    builder.organisation()
+    counts = builder.enrolment()
+    teachers_per_major = builder.teachers(counts)
+    builder.courses(teachers_per_major)
+    builder.students(builder.classes(counts))
+    return builder.structure()
 
 
 def _department(
@@ -389,16 +407,17 @@ def _department(
     parent: str,
     system: System,
     kind: str,
-    tier: Tier,
-    extra: dict[str, AttributeValue],
+    extra: dict[str, AttributeValue] | None = None,
 ) -> Subject:
+    """A department subject: 职能部门 and 二级学院 under the school, 教研室 under a college."""
+    tier = Tier.OFFICE if kind == "教研室" else Tier.DEPARTMENT
     attributes: dict[str, AttributeValue] = {
         "system": system.value,
         "tier": tier.value,
         "kind": kind,
-        **extra,
+        **(extra or {}),
     }
-    if kind == "教研室":
+    if tier is Tier.OFFICE:
         attributes["department"] = parent
     return Subject.model_construct(
         id=ident, level=Level.DEPARTMENT, name=name, parent_id=parent, attributes=attributes
