@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -96,6 +96,8 @@ class Compiled:
     se_stop: I64
     indicator_lookup: dict[str, int]  # ids, and catalog names and aliases, to slot indicator
     _sorted_ids: tuple[NDArray[np.str_], I64] | None = None
+    #: Derived forms built on first use by the modules that need them (e.g. Python lists).
+    cache: dict[str, object] = field(default_factory=dict)
 
     def sorted_ids(self) -> tuple[NDArray[np.str_], I64]:
         """Goal ids sorted (for vectorised lookups) and the goal index of each."""

@@ -478,6 +478,43 @@ def rollup(
 
 
 # -- incremental -------------------------------------------------------------------------------
+class _Lists:
+    """Python-list copies of the compiled arrays the incremental pass reads.
+
+    Reading one element of a numpy array costs ~100 ns and yields a numpy scalar; the
+    incremental pass reads a few hundred of them, so it reads lists made once per chain.
+    """
+
+    def __init__(self, c: Compiled) -> None:
+        self.slot_start = c.slot_start.tolist()
+        self.slot_stop = c.slot_stop.tolist()
+        self.se_start = c.se_start.tolist()
+        self.se_stop = c.se_stop.tolist()
+        self.se_child = c.se_child.tolist()
+        self.slot_target = c.slot_target.tolist()
+        self.slot_sign = c.slot_sign.tolist()
+        self.slot_baseline = c.slot_baseline.tolist()
+        self.slot_weight = c.slot_weight.tolist()
+        self.kind = c.kind.tolist()
+        self.height = c.height.tolist()
+        self.active = c.active.tolist()
+        self.own_share = c.own_share.tolist()
+        self.total_weight = c.total_weight.tolist()
+        self.manual = c.manual.tolist()
+        self.child_start = c.child_start.tolist()
+        self.child_stop = c.child_stop.tolist()
+        self.parent_start = c.parent_start.tolist()
+        self.parent_stop = c.parent_stop.tolist()
+        self.parent_by_child = c.parent_by_child.tolist()
+
+
+def _lists(c: Compiled) -> _Lists:
+    found = c.cache.get("lists")
+    if not isinstance(found, _Lists):
+        found = c.cache["lists"] = _Lists(c)
+    return found
+
+
 def update(result: Rollup, values: Actuals) -> frozenset[str]:
     """Set new actuals in ``result`` and recompute only their goals and those goals' ancestors.
 
@@ -485,53 +522,53 @@ def update(result: Rollup, values: Actuals) -> frozenset[str]:
     bit-for-bit what a full roll-up of the new values gives.
     """
     c = result.compiled
+    lists = _lists(c)
     slots, vals = _slots_and_values(c, values)
-    r = result
-    r.slot_actual[slots] = vals
+    result.slot_actual[slots] = vals
     affected: set[int] = set()
-    stack = [int(g) for g in np.unique(c.slot_goal[slots])]
+    stack = list(set(c.slot_goal[slots].tolist()))
     while stack:
         g = stack.pop()
         if g in affected:
             continue
         affected.add(g)
-        stack.extend(c.parents_of(g))
-    for g in sorted(affected, key=lambda i: (int(c.height[i]), i)):
-        if c.active[g]:
-            _recompute(r, g)
+        stack.extend(lists.parent_by_child[lists.parent_start[g] : lists.parent_stop[g]])
+    height = lists.height
+    for g in sorted(affected, key=lambda i: (height[i], i)):
+        if lists.active[g]:
+            _recompute(result, lists, g)
     return frozenset(c.ids[g] for g in affected)
 
 
-def _recompute(r: Rollup, g: int) -> None:
+def _recompute(r: Rollup, lists: _Lists, g: int) -> None:
     c = r.compiled
     actual, slot_cov, slot_att = r.slot_actual, r.slot_coverage, r.slot_attainment
     own_num = own_den = own_tot = own_cnum = 0.0
-    for s in range(int(c.slot_start[g]), int(c.slot_stop[g])):
-        lo, hi = int(c.se_start[s]), int(c.se_stop[s])
+    for s in range(lists.slot_start[g], lists.slot_stop[g]):
+        lo, hi = lists.se_start[s], lists.se_stop[s]
         if hi > lo:
+            kids = lists.se_child[lo:hi]
             total = count = covsum = 0.0
-            for e in range(lo, hi):
-                cs = int(c.se_child[e])
-                v = float(actual[cs])
-                if not math.isnan(v):
+            for v, cv in zip(actual[kids].tolist(), slot_cov[kids].tolist(), strict=True):
+                if v == v:  # not NaN
                     total += v
                     count += 1.0
-                covsum += float(slot_cov[cs])
+                covsum += cv
             actual[s] = total if count > 0 else math.nan
             slot_cov[s] = covsum / (hi - lo)
         else:
             slot_cov[s] = 0.0 if math.isnan(actual[s]) else 1.0
         a = _slot_scalar(
             float(actual[s]),
-            float(c.slot_target[s]),
-            float(c.slot_sign[s]),
-            float(c.slot_baseline[s]),
+            lists.slot_target[s],
+            lists.slot_sign[s],
+            lists.slot_baseline[s],
             r.cap,
             r.progress,
         )
         slot_att[s] = a
-        w = float(c.slot_weight[s])
-        if not math.isnan(a):
+        w = lists.slot_weight[s]
+        if a == a:
             own_num += w * a
             own_den += w
         own_tot += w
@@ -540,46 +577,46 @@ def _recompute(r: Rollup, g: int) -> None:
     own_cov = own_cnum / own_tot if own_tot > 0 else 0.0
     r.own_attainment[g] = own_att
     r.own_coverage[g] = own_cov
-    kind = int(c.kind[g])
+    kind = lists.kind[g]
     exp = float(r.expected[g])
     on, off = r.on_track, r.off_track
     if kind in (KIND_OWN, KIND_SUM, KIND_MANUAL):
         if kind == KIND_MANUAL:
-            att = float(c.manual[g])
+            att = lists.manual[g]
             cov = 0.0 if math.isnan(att) else 1.0
         else:
             att, cov = own_att, own_cov
         r.attainment[g], r.coverage[g] = att, cov
         r.health_code[g] = _health_scalar(att, exp, on, off)
         return
-    lo, hi = int(c.child_start[g]), int(c.child_stop[g])
+    lo, hi = lists.child_start[g], lists.child_stop[g]
     children = c.e_child[lo:hi]
     # plain Python floats from one gather per array: the same IEEE operations as the
     # full pass's bincount, term by term in edge order, without per-element numpy scalars
     atts = r.attainment[children].tolist()
-    covs_ = r.coverage[children].tolist()
-    weights = c.e_weight[lo:hi].tolist()
-    num = den = cnum = covs = 0.0
-    low = math.nan
-    for a, w, cv in zip(atts, weights, covs_, strict=True):
+    covs = r.coverage[children].tolist()
+    worst = int(r.health_code[children].max()) if hi > lo else 0
+    if kind == KIND_MIN:
+        present = [a for a in atts if a == a]
+        r.attainment[g] = min(present) if present else math.nan
+        covsum = 0.0
+        for cv in covs:
+            covsum += cv
+        r.coverage[g] = covsum / (hi - lo)
+        r.health_code[g] = worst
+        return
+    num = den = cnum = 0.0
+    for a, w, cv in zip(atts, c.e_weight[lo:hi].tolist(), covs, strict=True):
         if a == a:  # not NaN
             num += w * a
             den += w
-            low = a if low != low else min(low, a)
         cnum += w * cv
-        covs += cv
-    worst = int(r.health_code[children].max()) if hi > lo else 0
-    if kind == KIND_MIN:
-        r.attainment[g] = low
-        r.coverage[g] = covs / (hi - lo)
-        r.health_code[g] = worst
-        return
-    osh = float(c.own_share[g])
+    osh = lists.own_share[g]
     if osh > 0 and not math.isnan(own_att):
         num = num + osh * own_att
         den = den + osh
     cnum = cnum + osh * own_cov
-    tw = float(c.total_weight[g])
+    tw = lists.total_weight[g]
     r.attainment[g] = num / den if den > 0 else math.nan
     r.coverage[g] = cnum / tw if tw > 0 else 0.0
     hown = _health_scalar(own_att, exp, on, off) if osh > 0 else 0
