@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zhengai.chain import BadActuals, GoalChain
 from zhengai.model import IndicatorCatalog
@@ -128,3 +130,33 @@ def test_update_refuses_a_stale_result(catalog: IndicatorCatalog) -> None:
         chain.update(result, {"D0": {"emp": 1.0}})
     assert err.value.code == "chain.bad_actuals"
     assert err.value.message == "该达成度结果来自已修改前的目标链，请重新计算 rollup"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 10_000), st.one_of(st.none(), st.floats(0, 200))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_update_equals_a_full_pass(
+    catalog: IndicatorCatalog, picks: list[tuple[int, float | None]]
+) -> None:
+    chain, values = _random_chain(catalog, 11)
+    result = chain.rollup(values)
+    slots = [(gid, ind) for gid, vals in values.items() for ind in vals]
+    changes: dict[str, dict[str, float | None]] = {}
+    for k, value in picks:
+        gid, ind = slots[k % len(slots)]
+        changes.setdefault(gid, {})[ind] = value
+    chain.update(result, changes)
+    merged = {k: dict(v) for k, v in values.items()}
+    for gid, vals in changes.items():
+        merged[gid].update(vals)
+    full = chain.rollup(merged)
+    assert _same(result.attainment, full.attainment)
+    assert _same(result.coverage, full.coverage)
+    assert _same(result.health_code, full.health_code)

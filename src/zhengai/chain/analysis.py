@@ -115,10 +115,8 @@ def risk_paths(
     without data come after the ranked ones, heaviest first, with ``shortfall`` None.
     """
     c = _check_result(chain, result)
-    g = c.index.get(goal_id)
-    if g is None:
-        chain.goal(goal_id)  # raises UnknownGoal with a suggestion
-        raise AssertionError
+    chain.goal(goal_id)  # UnknownGoal, with a suggestion
+    g = c.index[goal_id]
     att_g = result.attainment[g]
     if threshold is not None and not math.isnan(att_g) and att_g >= threshold:
         return []

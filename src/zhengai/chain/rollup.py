@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -154,7 +154,7 @@ class Rollup:
             missing=missing,
         )
 
-    def __iter__(self) -> Iterable[GoalAttainment]:
+    def __iter__(self) -> Iterator[GoalAttainment]:
         return (self[gid] for gid in self.compiled.ids)
 
     def get(self, goal_id: str) -> float | None:
