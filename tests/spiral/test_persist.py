@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from zhengai.spiral import (
     Spiral,
     StandardsMissing,
     shipped_loop,
+    stuck,
 )
 from zhengai.spiral.persist import StoredSpiral
 from zhengai.store import Store
@@ -88,6 +90,10 @@ def test_batch_move_equals_the_in_memory_result(store: Store, h: Any) -> None:
     assert store.state_counts("five_step", track="small_state") == {"monitoring": 18}
     loaded = stored.load()
     assert SPIRAL.subjects_of(loaded)[4].small_state == "monitoring"
+    assert np.isnat(loaded.entered_at).all()  # not read unless asked for
+    stamped = stored.load(entered_at=True)
+    assert not np.isnat(stamped.entered_at).any()
+    assert stuck(SPIRAL, stamped, timedelta(days=1)).tolist() == []
     assert np.array_equal(loaded.state, entered.result.states.state)
     trail = [t for t in store.transitions(loop="five_step") if t.trigger == "start"]
     assert len(trail) == 18

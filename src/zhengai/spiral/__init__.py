@@ -6,7 +6,15 @@ for one subject, :meth:`Spiral.advance` for a whole population at numpy speed,
 with identical results.  See ``docs/spiral.md``.
 """
 
-from zhengai.spiral.actions import ACTION_TRANSITIONS, ActionBook, Verification, overdue_by_owner
+from zhengai.spiral.actions import (
+    ACTION_TRANSITIONS,
+    ActionBook,
+    Decision,
+    Verification,
+    decide,
+    next_status,
+    overdue_by_owner,
+)
 from zhengai.spiral.audit import AuditBatch, AuditLog, AuditRecord, MachineName, replay
 from zhengai.spiral.cycles import (
     CycleSnapshot,
@@ -49,7 +57,13 @@ from zhengai.spiral.errors import (
     UnknownTrigger,
 )
 from zhengai.spiral.guards import CompiledGuard, GuardContext, GuardInputs, compile_guard
-from zhengai.spiral.persist import ENTER_TRIGGER, PersistentAdvance, StoredSpiral
+from zhengai.spiral.persist import (
+    ENTER_TRIGGER,
+    PersistentAdvance,
+    StoredActions,
+    StoredSpiral,
+    StoredVerification,
+)
 from zhengai.spiral.shipped import loops_dir, shipped_loop, shipped_loops
 from zhengai.spiral.views import state_histogram, stuck
 
@@ -67,6 +81,7 @@ __all__ = [
     "CompiledGuard",
     "CycleSnapshot",
     "DataIncomplete",
+    "Decision",
     "ExpressionGuardFailed",
     "GapsUnaddressed",
     "GuardContext",
@@ -84,7 +99,9 @@ __all__ = [
     "Spiral",
     "SpiralStates",
     "StandardsMissing",
+    "StoredActions",
     "StoredSpiral",
+    "StoredVerification",
     "SubjectGuardFailed",
     "SubjectState",
     "TargetLowered",
@@ -98,8 +115,10 @@ __all__ = [
     "attainment",
     "check_lowering",
     "compile_guard",
+    "decide",
     "loops_dir",
     "met",
+    "next_status",
     "next_targets",
     "open_next_cycle",
     "overdue_by_owner",

@@ -22,7 +22,15 @@ from zhengai.model.action import Action, ActionEvent, ActionEventKind, ActionSta
 from zhengai.model.period import Period
 from zhengai.spiral.errors import IllegalActionChange, ReplayMismatch
 
-__all__ = ["ACTION_TRANSITIONS", "ActionBook", "Verification", "overdue_by_owner"]
+__all__ = [
+    "ACTION_TRANSITIONS",
+    "ActionBook",
+    "Decision",
+    "Verification",
+    "decide",
+    "next_status",
+    "overdue_by_owner",
+]
 
 #: The lifecycle of an improvement action, as ``transitions`` data.
 ACTION_TRANSITIONS: tuple[dict[str, object], ...] = (
@@ -49,6 +57,44 @@ class _Carrier:
 
     def __init__(self, state: str) -> None:
         self.state = state
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the next period's data mean for one action opened from an alert."""
+
+    trigger: str | None
+    escalate: bool
+    reason: str
+
+
+def decide(
+    status: ActionStatus, alert: str, *, resolved: bool, overdue: bool, period: Period | None
+) -> Decision | None:
+    """The verification rule, shared by the in-memory and the stored action books.
+
+    Resolved alert → verify; alert persists and the action was marked done → reopen
+    and escalate; alert persists and the action is overdue → escalate; else nothing.
+    """
+    when = f"（{period} 数据）" if period else ""
+    if status is ActionStatus.VERIFIED:
+        return None
+    if resolved:
+        return Decision("verify", False, f"预警 {alert} 已解除{when}")
+    if status is ActionStatus.DONE:
+        return Decision("reopen", True, f"预警 {alert} 仍未解除{when}")
+    if overdue:
+        return Decision(None, True, "整改逾期")
+    return None
+
+
+def next_status(status: ActionStatus, trigger: str) -> ActionStatus | None:
+    """The status the lifecycle machine gives for ``trigger`` from ``status`` (None: illegal)."""
+    machine = _machine()
+    if trigger not in machine.events:
+        return None
+    moves = machine.get_transitions(trigger, status.value)
+    return ActionStatus(str(moves[0].dest)) if moves else None
 
 
 @dataclass(frozen=True)
@@ -213,34 +259,28 @@ class ActionBook:
         reopened and escalated; not resolved and overdue → escalated.
         """
         resolved = set(resolved_alerts)
-        verified, reopened, escalated = [], [], []
-        when = f"（{period} 数据）" if period else ""
+        verified: list[str] = []
+        reopened: list[str] = []
+        escalated: list[str] = []
         for action in list(self._actions.values()):
-            if action.source_alert is None or action.status is ActionStatus.VERIFIED:
+            if action.source_alert is None:
                 continue
-            owner = escalate_to(action) if escalate_to else None
-            if action.source_alert in resolved:
-                self._move(
-                    action,
-                    "verify",
-                    actor="data",
-                    at=at,
-                    reason=f"预警 {action.source_alert} 已解除{when}",
-                )
-                verified.append(action.id)
-            elif action.status is ActionStatus.DONE:
-                self._move(
-                    action,
-                    "reopen",
-                    actor="data",
-                    at=at,
-                    reason=f"预警 {action.source_alert} 仍未解除{when}",
-                )
-                self.escalate(action.id, owner=owner, actor="data", at=at, reason="整改未见成效")
-                reopened.append(action.id)
-                escalated.append(action.id)
-            elif action.is_overdue(today):
-                self.escalate(action.id, owner=owner, actor="data", at=at, reason="整改逾期")
+            decision = decide(
+                action.status,
+                action.source_alert,
+                resolved=action.source_alert in resolved,
+                overdue=action.is_overdue(today),
+                period=period,
+            )
+            if decision is None:
+                continue
+            if decision.trigger is not None:
+                self._move(action, decision.trigger, actor="data", at=at, reason=decision.reason)
+                (verified if decision.trigger == "verify" else reopened).append(action.id)
+            if decision.escalate:
+                owner = escalate_to(action) if escalate_to else None
+                why = "整改未见成效" if decision.trigger == "reopen" else decision.reason
+                self.escalate(action.id, owner=owner, actor="data", at=at, reason=why)
                 escalated.append(action.id)
         return Verification(tuple(verified), tuple(reopened), tuple(escalated))
 

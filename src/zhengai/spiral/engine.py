@@ -398,7 +398,7 @@ class Spiral:
             self.state_ids[int(states.state[i])],
             None if small == OUTSIDE else self.small_ids[small],
             int(states.cycle[i]),
-            states.entered_at[i].astype(datetime).replace(tzinfo=UTC),
+            _aware(states.entered_at[i]),
         )
 
     # -- the single-subject path ----------------------------------------------------------
@@ -744,6 +744,14 @@ def _one_row(context: GuardContext | GuardInputs | None) -> GuardInputs:
     if isinstance(context, GuardInputs):
         return context
     return GuardInputs.from_contexts([context])
+
+
+def _aware(value: np.datetime64) -> datetime | None:
+    """A numpy time (UTC, no zone) as an aware datetime; NaT (not loaded) as None."""
+    if np.isnat(value):
+        return None
+    moment: datetime = value.astype(datetime)
+    return moment.replace(tzinfo=UTC)
 
 
 def _dt64(at: datetime) -> np.datetime64:

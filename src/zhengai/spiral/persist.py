@@ -15,9 +15,9 @@ meantime make the whole batch roll back with ``ConcurrencyConflict``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 import numpy as np
@@ -25,14 +25,24 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from zhengai.errors import ConcurrencyConflict
+from zhengai.model.action import ActionStatus
+from zhengai.model.period import Period
+from zhengai.spiral.actions import decide, next_status
 from zhengai.spiral.audit import AuditRecord, replay
 from zhengai.spiral.cycles import CycleSnapshot
 from zhengai.spiral.engine import OUTSIDE, AdvanceResult, Spiral, SpiralStates, SubjectState
+from zhengai.spiral.errors import IllegalActionChange
 from zhengai.spiral.guards import GuardContext, GuardInputs
-from zhengai.store import SpiralState, Store, Transition
+from zhengai.store import ActionRecord, SpiralState, Store, Transition
 from zhengai.store.schema import spiral_states
 
-__all__ = ["ENTER_TRIGGER", "PersistentAdvance", "StoredSpiral"]
+__all__ = [
+    "ENTER_TRIGGER",
+    "PersistentAdvance",
+    "StoredActions",
+    "StoredSpiral",
+    "StoredVerification",
+]
 
 #: The trigger name of the audit row written when a subject is put on a loop.
 ENTER_TRIGGER = "enter_loop"
@@ -317,3 +327,138 @@ def _codes(values: Sequence[Any], codes: dict[Any, int]) -> np.ndarray[Any, np.d
 
 def _json(values: Any) -> list[float | None]:
     return [None if math.isnan(float(v)) else float(v) for v in values]
+
+
+@dataclass(frozen=True)
+class StoredVerification:
+    """What one stored verification run did, by action id."""
+
+    verified: tuple[int, ...]
+    reopened: tuple[int, ...]
+    escalated: tuple[int, ...]
+
+
+class StoredActions:
+    """Improvement actions kept in a store, with the same lifecycle and rules as ``ActionBook``.
+
+    Every change is a compare-and-set on the action's version plus an event row
+    (the store's optimistic lock): a stale writer gets ``ConcurrencyConflict``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def open_from_alert(
+        self,
+        alert_id: int,
+        subject_id: str,
+        title: str,
+        *,
+        owner: str,
+        due: date | None,
+        who: str = "system",
+    ) -> ActionRecord:
+        """Open the action of an alert; an alert with an unverified action gets no second one."""
+        for action in self.store.actions(subject_id=subject_id):
+            if action.alert_id == alert_id and action.status != ActionStatus.VERIFIED.value:
+                return action
+        return self.store.open_action(
+            subject_id,
+            title=title,
+            owner=owner,
+            due=due,
+            alert_id=alert_id,
+            who=who,
+            reason=f"由预警 {alert_id} 生成",
+        )
+
+    def change(
+        self,
+        action_id: int,
+        trigger: str,
+        *,
+        who: str,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> ActionRecord:
+        """Move an action with a lifecycle trigger; hand verification of alert actions refused."""
+        action = self.store.action(action_id)
+        status = ActionStatus(action.status)
+        if trigger == "verify" and action.alert_id is not None:
+            raise IllegalActionChange(
+                f"整改任务 {action_id} 由预警 {action.alert_id} 产生，只能由下一期数据验证",
+            )
+        dest = next_status(status, trigger)
+        if dest is None:
+            raise IllegalActionChange(
+                f"整改任务 {action_id} 处于 {status.label}，不能执行 {trigger!r}",
+            )
+        version = action.version if expected_version is None else expected_version
+        return self.store.update_action(
+            action_id,
+            expected_version=version,
+            who=who,
+            reason=reason,
+            status=dest.value,
+        )
+
+    def verify_from_data(
+        self,
+        resolved_alerts: Collection[int],
+        *,
+        today: date,
+        period: Period | None = None,
+        escalate_to: Callable[[ActionRecord], str] | None = None,
+    ) -> StoredVerification:
+        """Verify, reopen and escalate the stored actions of alerts from the next data."""
+        resolved = set(resolved_alerts)
+        verified: list[int] = []
+        reopened: list[int] = []
+        escalated: list[int] = []
+        current = self.store.actions()  # read first: each write re-checks the version
+        with self.store.transaction() as conn:
+            for action in current:
+                if action.alert_id is None:
+                    continue
+                status = ActionStatus(action.status)
+                overdue = (
+                    status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+                    and action.due is not None
+                    and today > action.due
+                )
+                decision = decide(
+                    status,
+                    str(action.alert_id),
+                    resolved=action.alert_id in resolved,
+                    overdue=overdue,
+                    period=period,
+                )
+                if decision is None:
+                    continue
+                changes: dict[str, Any] = {}
+                if decision.trigger is not None:
+                    dest = next_status(status, decision.trigger)
+                    assert dest is not None
+                    changes["status"] = dest.value
+                    (verified if decision.trigger == "verify" else reopened).append(action.id)
+                if decision.escalate:
+                    changes["escalation"] = action.escalation + 1
+                    if escalate_to is not None:
+                        changes["owner"] = escalate_to(action)
+                    escalated.append(action.id)
+                self.store.update_action(
+                    action.id,
+                    expected_version=action.version,
+                    who="data",
+                    reason=decision.reason,
+                    conn=conn,
+                    **changes,
+                )
+        return StoredVerification(tuple(verified), tuple(reopened), tuple(escalated))
+
+    def overdue_by_owner(self, today: date) -> dict[str, list[ActionRecord]]:
+        """Stored actions past due and not done, grouped by owner (most overdue first)."""
+        groups: dict[str, list[ActionRecord]] = {}
+        for action in self.store.actions(overdue_on=today):
+            groups.setdefault(action.owner, []).append(action)
+        return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
