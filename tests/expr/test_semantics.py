@@ -412,3 +412,62 @@ def test_numpy_scalars_in_rows_give_python_values() -> None:
     assert result is True
     assert Expression("x * 2").evaluate({"x": np.float64(0.5)}) == 1.0
     assert Expression("x * 2").evaluate({"x": np.float64("nan")}) is None
+
+
+def test_frame_from_long_pivots_observations() -> None:
+    frame = Frame.from_long(
+        ["s1", "s2", "s1", "s3", "s2", "s2"],
+        ["gpa", "gpa", "attendance", "attendance", "attendance", "gpa"],
+        [2.0, 3.0, 0.9, 0.8, 0.7, 3.5],
+    )
+    assert frame.index is not None
+    assert frame.index.tolist() == ["s1", "s2", "s3"]
+    assert np.allclose(frame.columns["gpa"], [2.0, 3.5, np.nan], equal_nan=True)
+    assert np.allclose(frame.columns["attendance"], [0.9, 0.7, 0.8])
+    chosen = Frame.from_long(["s1", "s9"], ["gpa", "gpa"], [1.0, 2.0], subjects=["s2", "s1"])
+    assert chosen.columns["gpa"].tolist()[1] == 1.0
+    assert math.isnan(chosen.columns["gpa"][0])
+    assert len(chosen) == 2
+
+
+def test_register_function_adds_all_backends_in_one_place() -> None:
+    from sqlalchemy import case, column, func, select
+    from sqlalchemy.dialects import sqlite
+
+    from zhengai.expr import Function, Param, register_function
+
+    register_function(
+        Function(
+            "sqrt_",
+            (Param("x"),),
+            "number",
+            "平方根; missing for negative x.",
+            "sqrt_(variance) > 2",
+            row=lambda x: None if x is None or x < 0 else x**0.5,
+            columns=lambda x: np.sqrt(np.where(x < 0, np.nan, x)),
+            sql=lambda x: func.sqrt(case((x >= 0, x))),
+        ),
+        replace=True,
+    )
+    frame = Frame(columns={"v": np.array([4.0, -1.0, np.nan])})
+    assert both("sqrt_(v) > 1", frame) == [True, None, None]
+    sql = Expression("sqrt_(v)").to_sql({"v": column("v")})
+    assert "sqrt(CASE WHEN" in str(select(sql).compile(dialect=sqlite.dialect()))
+    with pytest.raises(ValueError, match="registered already"):
+        register_function(FUNCTIONS["abs"])
+
+
+def test_frame_from_long_without_pandas_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pandas(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "pandas":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    frame = Frame.from_long(["b", "a", "b"], ["x", "x", "y"], [1.0, 2.0, 3.0], subjects=["a", "b"])
+    assert frame.columns["x"].tolist() == [2.0, 1.0]
+    assert np.isnan(frame.columns["y"][0])
