@@ -114,7 +114,10 @@ class Compiled:
 
     def parents_of(self, goal: int) -> list[int]:
         """The active parents of goal number ``goal``."""
-        return self.parent_by_child[self.parent_start[goal] : self.parent_stop[goal]].tolist()  # type: ignore[no-any-return]
+        found: list[int] = self.parent_by_child[
+            self.parent_start[goal] : self.parent_stop[goal]
+        ].tolist()
+        return found
 
     def slot_of(self, goal: int, indicator: int) -> int:
         """The slot of (goal, indicator), or -1."""

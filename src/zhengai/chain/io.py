@@ -137,7 +137,9 @@ def _weight(value: object, where: Callable[[], Where]) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return None
     try:
-        return float(value)  # type: ignore[arg-type]
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(value)
+        return float(value)
     except (TypeError, ValueError):
         raise BadEdge(f"权重须为数值，实为 {value!r}", where=where()) from None
 

@@ -303,7 +303,7 @@ def _columnar(c: Compiled, values: GoalValues) -> tuple[NDArray[np.int64], F64]:
 def _slot_attainment(
     actual: F64, target: F64, sign: F64, base: F64, cap: float, progress: bool
 ) -> F64:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         higher = np.where(target > 0, actual / target, np.where(actual >= target, 1.0, 0.0))
         lower = np.where(
             actual > 0,
