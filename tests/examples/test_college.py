@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from zhengai.chain import GoalChain
-from zhengai.data import load_observations, load_subjects
+from zhengai.data import UnknownSubject, load_observations, load_subjects
 from zhengai.examples import (
     MISSING_SHARE,
     RATE_INDICATORS,
@@ -558,6 +558,13 @@ def test_bad_seed_is_refused(seed: Any) -> None:
         college(seed=seed)
     assert info.value.code == "data.bad_example_option"
     assert info.value.message == f"the seed must be a non-negative integer, got {seed!r}"
+
+
+def test_unknown_subject_names_a_close_one(small: College) -> None:
+    with pytest.raises(UnknownSubject) as info:
+        small.subject("SCHH")
+    assert info.value.code == "data.unknown_subject"
+    assert str(info.value) == "unknown subject 'SCHH', did you mean 'SCH'?"
 
 
 def test_bad_first_year_is_refused() -> None:

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from zhengai.data import Observations, Subjects
-from zhengai.errors import DataError
+from zhengai.data import Observations, Subjects, UnknownSubject
+from zhengai.errors import DataError, did_you_mean
 from zhengai.examples.catalog import example_catalog
 from zhengai.examples.goals import build_goals
 from zhengai.examples.statedata import CollegePeriods, PlantedProblem, generate_state_data
@@ -112,8 +112,13 @@ class College:
         )
 
     def subject(self, subject_id: str) -> Subject:
-        """The subject with this id (KeyError when there is none)."""
-        return self._index[subject_id]
+        """The subject with this id; :class:`~zhengai.data.UnknownSubject` when there is none."""
+        found = self._index.get(subject_id)
+        if found is None:
+            raise UnknownSubject(
+                f"unknown subject {subject_id!r}", hint=did_you_mean(subject_id, self._index)
+            )
+        return found
 
     def subjects_at(self, level: Level | str) -> list[Subject]:
         """Every subject of one level (``Level.MAJOR`` or ``"专业"``), in generation order."""
