@@ -62,6 +62,7 @@ class CompiledLeaf:
     direction: Direction
     expression: Any | None
     path: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def _compile_leaf(
     constants: Mapping[str, float | int | str | bool] | None,
 ) -> CompiledLeaf:
     column: str | None = node.indicator
+    title = node.indicator or node.label
     direction = node.direction or Direction.HIGHER_BETTER
     if node.indicator is not None and cat is not None:
         indicator = cat.get_by_name(node.indicator)
@@ -153,6 +155,7 @@ def _compile_leaf(
                 hint=did_you_mean(node.indicator, cat.all_names()),
             )
         column = indicator.id
+        title = indicator.name
         direction = node.direction or indicator.direction
     text = node.value
     if isinstance(node.scoring, ExpressionScoring):
@@ -160,7 +163,7 @@ def _compile_leaf(
     expression = None
     if text is not None:
         expression = Expression(text, cat, attributes=attributes, constants=dict(constants or {}))
-    return CompiledLeaf(node, column, direction, expression, path)
+    return CompiledLeaf(node, column, direction, expression, path, title)
 
 
 def _derive_fixed(

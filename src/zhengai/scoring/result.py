@@ -349,17 +349,23 @@ class ScoreSet:
     def _leaf_detail(self, node: ScorecardNode, i: int) -> str:
         leaf = self.plan.leaves[node.id]
         spec = node.scoring
-        name = node.label
+        # The indicator's own name reads better than a first-level leaf repeating its label.
+        name = leaf.title or node.label
+        sources = self.plan.sources_of(node.id)
         if isinstance(spec, TasksScoring):
+            if sources:
+                shown = ", ".join(
+                    f"{s} {_fmt(float(self.source_scores[(node.id, s)][i]))}" for s in sources
+                )
+                return f"{name} {shown}"
             parts = [
-                f"{k} {_fmt(float(arr[i]))}"
+                f"{k}类 {_fmt(float(arr[i]))}"
                 for (lid, k), arr in self.task_class_scores.items()
                 if lid == node.id and arr[i] == arr[i]
             ]
             return f"{name} {', '.join(parts) or '无任务'}"
         if isinstance(spec, ExpressionScoring):
             return f"{name} 得分 {_fmt(float(self.node_scores[node.id][i]))}"
-        sources = self.plan.sources_of(node.id)
         if sources:
             shown = ", ".join(
                 f"{s} {_show(self.leaf_values[f'{node.id}@{s}'][i])}" for s in sources
