@@ -15,6 +15,7 @@ from zhengai.errors import ZhengaiError
 from zhengai.spiral import (
     GuardContext,
     GuardInputs,
+    GuardInputsMismatch,
     IllegalTrigger,
     Spiral,
     SubjectState,
@@ -126,3 +127,11 @@ def test_unknown_trigger_is_refused_once_for_the_batch() -> None:
     spiral = SPIRALS["radar"]
     with pytest.raises(Exception, match="has no trigger 'diagnose'"):
         spiral.advance(spiral.population(["M1"]), "diagnose")
+
+
+def test_guard_inputs_must_line_up_with_the_population() -> None:
+    spiral = SPIRALS["five_step"]
+    with pytest.raises(GuardInputsMismatch) as info:
+        spiral.advance(spiral.population(["M1", "M2"]), "set_targets", GuardInputs(n=3))
+    assert info.value.code == "loop.guard_inputs_mismatch"
+    assert info.value.message == "guard inputs have 3 rows but the population has 2 subjects"

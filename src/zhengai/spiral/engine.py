@@ -32,6 +32,7 @@ from zhengai.model.loop import (
 )
 from zhengai.spiral.audit import AuditBatch, AuditRecord, MachineName
 from zhengai.spiral.errors import (
+    GuardInputsMismatch,
     IllegalTrigger,
     SmallLoopOpen,
     SubjectGuardFailed,
@@ -265,6 +266,9 @@ class Spiral:
             ),
         }
         self._host = self._code[small.host] if small else OUTSIDE
+        self._exit_set = (
+            frozenset(self._small_code[e] for e in small.exits) if small else frozenset()
+        )
         self._exits = (
             np.array([self._small_code[e] for e in small.exits], dtype=np.int16)
             if small
@@ -467,8 +471,8 @@ class Spiral:
     def _check_one(self, carrier: _Carrier, machine: MachineName, index: int, guard: int) -> bool:
         transition = self._compiled[machine][index]
         if guard < 0:
-            ok = carrier.state != self.definition.small_loop.host or bool(  # type: ignore[union-attr]
-                np.isin(carrier.small, self._exits)
+            ok = carrier.state != self.definition.small_loop.host or (  # type: ignore[union-attr]
+                carrier.small in self._exit_set
             )
             if not ok:
                 carrier.failures.append((transition, None))
@@ -515,6 +519,11 @@ class Spiral:
         at = at or _now()
         n = len(states)
         inputs = inputs if inputs is not None else GuardInputs(n=n)
+        if inputs.n != n:
+            raise GuardInputsMismatch(
+                f"guard inputs have {inputs.n} rows but the population has {n} subjects",
+                hint="build GuardInputs in the order of the states (StoredSpiral: by subject id)",
+            )
         here = states.state if machine_name == "loop" else states.small
         m = self.machine if machine_name == "loop" else self.small_machine
         assert m is not None

@@ -16,6 +16,7 @@ __all__ = [
     "DataIncomplete",
     "ExpressionGuardFailed",
     "GapsUnaddressed",
+    "GuardInputsMismatch",
     "IllegalActionChange",
     "IllegalTrigger",
     "MissingGuardInput",
@@ -55,6 +56,12 @@ class MissingGuardInput(LoopError):
     """A guard needs an input (targets, coverage, data ratio…) that the caller did not give."""
 
     code = "loop.missing_guard_input"
+
+
+class GuardInputsMismatch(LoopError):
+    """Guard inputs whose rows do not line up with the population's states."""
+
+    code = "loop.guard_inputs_mismatch"
 
 
 class UnknownCallback(LoopError):
