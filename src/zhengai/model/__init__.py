@@ -52,6 +52,7 @@ from zhengai.model.loop import (
 )
 from zhengai.model.period import DEFAULT_CALENDAR, BadPeriod, Period, PeriodKind, TermCalendar
 from zhengai.model.rule import LadderStep, PackIdentity, SeverityDef, WarningRule
+from zhengai.model.scorecard import Grade, RankBand, Scorecard, ScorecardNode
 
 __all__ = [
     "DEFAULT_CALENDAR",
@@ -78,6 +79,7 @@ __all__ = [
     "Goal",
     "GoalIndicator",
     "GoalStatus",
+    "Grade",
     "GuardName",
     "Health",
     "Indicator",
@@ -92,8 +94,11 @@ __all__ = [
     "ProgressMethod",
     "RaisingPolicy",
     "RaisingPolicyKind",
+    "RankBand",
     "Requirement",
     "Revision",
+    "Scorecard",
+    "ScorecardNode",
     "SeverityDef",
     "SmallLoopDefinition",
     "StateDefinition",
