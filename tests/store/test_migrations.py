@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -15,64 +16,70 @@ from zhengai.store import (
     SchemaTooNew,
     Store,
 )
-from zhengai.store.migrate import VERSION_TABLE, known_revisions
+from zhengai.store.migrate import VERSION_TABLE, alembic_config, known_revisions
 from zhengai.store.schema import metadata
 
 pytestmark = pytest.mark.db
 
 
-def test_upgrade_creates_the_schema_at_head(db_url: str) -> None:
+def test_schema_lifecycle_from_nothing_to_head_and_back(db_url: str) -> None:
     st = Store(db_url, school="s1")
     assert st.current_revision() is None
+    with pytest.raises(SchemaNotUpgraded) as missing:
+        st.subjects()
+    assert missing.value.code == "store.schema_not_upgraded"
+    assert (
+        str(missing.value)
+        == "the database has no zhengai schema, run store.upgrade() once to create it"
+    )
+
+    st.upgrade("0001")
+    with pytest.raises(SchemaOutOfDate) as old:
+        st.subjects()
+    assert old.value.code == "store.schema_out_of_date"
+    assert (
+        old.value.message
+        == f"the schema is at revision 0001, this zhengai needs {Store.head_revision()}"
+    )
+    assert old.value.hint == "run store.upgrade() (back up the database first)"
+
     st.upgrade()
+    st.upgrade()  # a second upgrade is a no-op
     assert st.current_revision() == Store.head_revision() == known_revisions()[-1]
+    assert st.subjects() == []
     tables = set(inspect(st.engine).get_table_names())
     assert set(metadata.tables) <= tables
     assert VERSION_TABLE in tables
-    st.upgrade()  # idempotent
-    assert st.current_revision() == Store.head_revision()
-    st.engine.dispose()
+    with st.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        assert [d for d in compare_metadata(context, metadata) if _relevant(d)] == []
 
-
-def test_a_store_without_schema_says_to_upgrade(db_url: str) -> None:
-    st = Store(db_url, school="s1")
-    with pytest.raises(SchemaNotUpgraded) as err:
-        st.subjects()
-    assert err.value.code == "store.schema_not_upgraded"
-    assert (
-        str(err.value)
-        == "the database has no zhengai schema, run store.upgrade() once to create it"
-    )
-    st.engine.dispose()
-
-
-def test_an_old_schema_says_to_upgrade(db_url: str) -> None:
-    st = Store(db_url, school="s1")
-    st.upgrade("0001")
-    with pytest.raises(SchemaOutOfDate) as err:
-        st.subjects()
-    assert err.value.code == "store.schema_out_of_date"
-    assert (
-        err.value.message
-        == f"the schema is at revision 0001, this zhengai needs {Store.head_revision()}"
-    )
-    assert err.value.hint is not None
-    assert "store.upgrade()" in err.value.hint
-    st.upgrade()
-    assert st.subjects() == []
-    st.engine.dispose()
-
-
-def test_a_newer_schema_is_refused(db_url: str) -> None:
-    st = Store(db_url, school="s1")
-    st.upgrade()
     with st.engine.begin() as conn:
         conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
-    with pytest.raises(SchemaTooNew) as err:
-        st.subjects()
-    assert err.value.code == "store.schema_too_new"
-    assert "9999" in err.value.message
+    fresh = Store(st.engine, school="s1")  # a new process meeting a newer schema
+    with pytest.raises(SchemaTooNew) as new:
+        fresh.subjects()
+    assert new.value.code == "store.schema_too_new"
+    assert new.value.message == (
+        f"the schema is at revision 9999, unknown to this zhengai (newest {Store.head_revision()})"
+    )
+    with st.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE {VERSION_TABLE} SET version_num = :v"), {"v": Store.head_revision()}
+        )
+        command.downgrade(alembic_config(conn), "base")
+    assert st.current_revision() is None
+    assert not set(metadata.tables) & set(inspect(st.engine).get_table_names())
     st.engine.dispose()
+
+
+def _relevant(change: object) -> bool:
+    # Alembic reports its own version table as "not in the metadata"; everything else counts.
+    return not (
+        isinstance(change, tuple)
+        and change[0] == "remove_table"
+        and change[1].name == VERSION_TABLE
+    )
 
 
 def test_upgrading_from_the_first_revision_keeps_every_row(db_url: str) -> None:
@@ -126,41 +133,6 @@ def test_upgrading_from_the_first_revision_keeps_every_row(db_url: str) -> None:
     assert (state.state, state.cycle, state.version) == ("diagnose", 2, 7)
     names = {ix["name"] for ix in inspect(st.engine).get_indexes("zg_observations")}
     assert "ix_zg_observations_key" in names
-    st.engine.dispose()
-
-
-def test_the_migrations_build_exactly_the_declared_schema(db_url: str) -> None:
-    st = Store(db_url, school="s1")
-    st.upgrade()
-    with st.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
-        diff = [d for d in compare_metadata(context, metadata) if _relevant(d)]
-    assert diff == []
-    st.engine.dispose()
-
-
-def _relevant(change: object) -> bool:
-    # Alembic reports its own version table as "not in the metadata"; everything else counts.
-    return not (
-        isinstance(change, tuple)
-        and change[0] == "remove_table"
-        and change[1].name == VERSION_TABLE
-    )
-
-
-def test_downgrade_to_base_and_back(db_url: str) -> None:
-    st = Store(db_url, school="s1")
-    st.upgrade()
-    from alembic import command
-
-    from zhengai.store.migrate import alembic_config
-
-    with st.engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "base")
-    assert st.current_revision() is None
-    assert not set(metadata.tables) & set(inspect(st.engine).get_table_names())
-    st.upgrade()
-    assert st.current_revision() == Store.head_revision()
     st.engine.dispose()
 
 
