@@ -46,7 +46,7 @@ def test_step_toward_the_plan_target_never_past_it() -> None:
     assert got[0, 3] == pytest.approx(0.99)  # already above the plan: never lowered to it
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.floats(0, 100), min_size=1, max_size=6),
     st.lists(st.floats(0, 100) | st.just(float("nan")), min_size=6, max_size=6),

@@ -15,6 +15,7 @@ from zhengai.model.loop import (
     DeadEndState,
     DuplicateName,
     InvalidLoop,
+    LevelNotInLoop,
     LoopDefinition,
     SmallLoopWithoutExit,
     UnknownGuard,
@@ -54,6 +55,16 @@ def test_cycle_length_per_level() -> None:
         Level.SCHOOL: PeriodKind.YEAR,
         Level.DEPARTMENT: PeriodKind.YEAR,
     }
+
+
+def test_period_kind_per_level() -> None:
+    assert shipped_loop("five_step").period_kind("课程") is PeriodKind.TERM
+    assert shipped_loop("radar").period_kind(Level.MAJOR) is PeriodKind.YEAR
+    with pytest.raises(LevelNotInLoop) as info:
+        shipped_loop("radar").period_kind("student")
+    assert info.value.code == "loop.level_not_in_loop"
+    assert info.value.message == "loop 'radar' declares no cycle for 学生（student）"
+    assert info.value.hint == "declared: major"
 
 
 def test_unknown_shipped_loop() -> None:

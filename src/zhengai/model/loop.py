@@ -35,6 +35,7 @@ __all__ = [
     "GuardName",
     "GuardSpec",
     "InvalidLoop",
+    "LevelNotInLoop",
     "LoopDefinition",
     "RaisingPolicy",
     "RaisingPolicyKind",
@@ -81,6 +82,12 @@ class DeadEndState(LoopError):
     """A state without an outgoing transition that is not the cycle's close."""
 
     code = "loop.dead_end"
+
+
+class LevelNotInLoop(LoopError):
+    """A level that a loop does not declare a cycle length for."""
+
+    code = "loop.level_not_in_loop"
 
 
 class UnknownGuard(LoopError):
@@ -458,6 +465,17 @@ class LoopDefinition(BaseModel):
             f"loop {self.id!r} has no state {state_id!r}",
             hint=did_you_mean(state_id, [s.id for s in self.all_states()]),
         )
+
+    def period_kind(self, level: Level | str) -> PeriodKind:
+        """The cycle length of this loop at ``level`` (专业 学年, 课程 学期 — 004 §四(五))."""
+        parsed = Level.parse(level) if isinstance(level, str) else level
+        if parsed not in self.cycle:
+            raise LevelNotInLoop(
+                f"loop {self.id!r} declares no cycle for {parsed.label}（{parsed.value}）",
+                where=Where(field="cycle"),
+                hint=f"declared: {', '.join(lv.value for lv in self.cycle) or 'none'}",
+            )
+        return self.cycle[parsed]
 
     def all_states(self) -> tuple[StateDefinition, ...]:
         """Big-loop states followed by the small loop's states."""
