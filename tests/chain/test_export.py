@@ -61,6 +61,11 @@ def test_frames_and_html(small: GoalChain) -> None:
     html = small._repr_html_()
     assert "<b>目标链</b>：5 个目标，4 条链接" in html
     assert "<td>专业</td>" in html
+    coloured = small.to_html(r, limit=2)
+    assert "<td>92.5%</td><td>进展正常</td>" in coloured  # P1
+    assert "95.0%" not in coloured  # C2 is past the limit
+    assert "… 另有 3 个目标" in coloured
+    assert "background:#c8e6c9" in coloured
 
 
 def test_actuals_from_observations_by_owner(small: GoalChain) -> None:

@@ -546,10 +546,14 @@ class GoalChain:
 
         return to_frames(self, result)
 
-    def _repr_html_(self) -> str:
+    def to_html(self, result: Rollup | None = None, *, limit: int = 50) -> str:
+        """An HTML table of the first ``limit`` goals, with attainment and health when given."""
         from zhengai.chain.export import to_html
 
-        return to_html(self, None)
+        return to_html(self, result, limit=limit)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 #: Where a link came from, or a function building it only when the link is refused.

@@ -595,7 +595,7 @@ def _recompute(r: Rollup, lists: _Lists, g: int) -> None:
     # full pass's bincount, term by term in edge order, without per-element numpy scalars
     atts = r.attainment[children].tolist()
     covs = r.coverage[children].tolist()
-    worst = int(r.health_code[children].max()) if hi > lo else 0
+    worst = max(r.health_code[children].tolist(), default=0)
     if kind == KIND_MIN:
         present = [a for a in atts if a == a]
         r.attainment[g] = min(present) if present else math.nan
