@@ -280,6 +280,17 @@ def test_attendance_falls_with_failed_credits(medium: College) -> None:
     assert np.corrcoef(both[:, 0], both[:, 1])[0, 1] < -0.1
 
 
+def test_senior_teachers_publish_more(medium: College) -> None:
+    year = str(medium.periods.latest_year)
+    papers: dict[str, list[float]] = {}
+    for teacher in medium.subjects_at(Level.TEACHER):
+        value = medium.value(teacher.id, "teaching_reform_papers", year)
+        if value is not None:
+            papers.setdefault(str(teacher.attributes["title"]), []).append(value)
+    means = [np.mean(papers[title]) for title in ("助教", "讲师", "副教授", "教授")]
+    assert means == sorted(means)
+
+
 def test_teacher_evaluation_persists_across_terms(medium: College) -> None:
     terms = [str(t) for t in medium.periods.terms]
     wide = np.array(list(_wide(medium, Level.TEACHER, "student_evaluation", terms).values()))
@@ -301,10 +312,17 @@ def test_aggregates_follow_their_aggregator(small: College) -> None:
     colleges = [
         s.id for s in small.subjects_at(Level.DEPARTMENT) if s.attributes["kind"] == "二级学院"
     ]
-    income = [small.value(c, "tech_service_income", year) for c in colleges]
-    if all(v is not None for v in income):
-        school = small.value("SCH", "tech_service_income", year)
-        assert school == pytest.approx(sum(v for v in income if v is not None), abs=0.2)
+    checked = 0
+    for indicator in ("tech_service_income", "teaching_reform_papers", "tech_service_projects"):
+        assert small.catalog[indicator].aggregator.value == "sum"
+        for period in small.periods.years:
+            parts = [small.value(c, indicator, period) for c in colleges]
+            present = [v for v in parts if v is not None]
+            if len(present) == len(parts):  # a missing part cannot be summed
+                school = small.value("SCH", indicator, period)
+                assert school == pytest.approx(sum(present), abs=0.2), (indicator, period)
+                checked += 1
+    assert checked >= 5
     departments = [
         s.id for s in small.subjects_at(Level.DEPARTMENT) if s.attributes["kind"] != "教研室"
     ]

@@ -22,7 +22,7 @@ from zhengai.examples.names import (
 )
 from zhengai.model import AttributeValue, Level, Subject, System, Tier
 
-__all__ = ["SCHOOL_ID", "SizeSpec", "Structure", "build_structure"]
+__all__ = ["SCHOOL_ID", "TITLES", "SizeSpec", "Structure", "build_structure"]
 
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
@@ -37,8 +37,8 @@ CLASS_SIZE = 48
 # mostly men; the numbers are the usual proportions of such colleges, not data.
 _FEMALE_SHARE = (0.12, 0.3, 0.25, 0.62, 0.1, 0.85, 0.6, 0.7, 0.2, 0.45, 0.4, 0.45)
 
-# 职称 of full-time teachers: 助教, 讲师, 副教授, 教授.
-_TITLES = ("助教", "讲师", "副教授", "教授")
+#: 职称 of full-time teachers, junior first.
+TITLES = ("助教", "讲师", "副教授", "教授")
 _TITLE_SHARE = (0.15, 0.45, 0.3, 0.1)
 
 
@@ -77,6 +77,8 @@ class Structure:
     teacher_names: ObjectArray
     teacher_major: IntArray
     teacher_dual_since: IntArray
+    #: 职称 as positions in ``TITLES`` (助教 0 … 教授 3).
+    teacher_title: IntArray
     class_ids: ObjectArray
     class_major: IntArray
     student_ids: ObjectArray
@@ -223,7 +225,7 @@ class _Builder:
         self.teacher_ids = _ids("T", n, 5)
         self.teacher_names = _people_names(rng, n)
         female = rng.random(n) < 0.55
-        title = rng.choice(len(_TITLES), size=n, p=_TITLE_SHARE)
+        self.teacher_title = rng.choice(len(TITLES), size=n, p=_TITLE_SHARE).astype(np.int64)
         hire_year = last_year - np.minimum(rng.geometric(0.08, size=n), 35)
         # The year each teacher became 双师素质 (9999 = not yet): the share rises each year.
         draw = rng.random(n)
@@ -245,7 +247,7 @@ class _Builder:
                     "office": office,
                     "major": str(self.major_ids[m]),
                     "gender": "女" if female[t] else "男",
-                    "title": _TITLES[int(title[t])],
+                    "title": TITLES[int(self.teacher_title[t])],
                     "dual_qualified": bool(self.teacher_dual_since[t] <= last_year),
                     "hire_year": int(hire_year[t]),
                 },
@@ -376,6 +378,7 @@ class _Builder:
             teacher_names=self.teacher_names,
             teacher_major=self.teacher_major,
             teacher_dual_since=self.teacher_dual_since,
+            teacher_title=self.teacher_title,
             class_ids=self.class_ids,
             class_major=self.class_major,
             student_ids=self.student_ids,
