@@ -724,3 +724,24 @@ class TestObservationInput:
     def test_no_data(self) -> None:
         with pytest.raises(MissingScoringInput, match="score\\(\\) needs observations or values"):
             score(card(TWO), ["a"])
+
+
+def test_expressions_are_listed_for_the_pack_loader() -> None:
+    from zhengai.model.scorecard import scorecard_expressions
+
+    sc = card(
+        [
+            {
+                "id": "g",
+                "weight": 1,
+                "children": [
+                    leaf("a", {"kind": "rank"}, 0.5, value="x / 2"),
+                    leaf("b", {"kind": "expression", "expression": "y * 10"}, 0.5),
+                ],
+            }
+        ]
+    )
+    assert list(scorecard_expressions(sc)) == [
+        (("indicators", 0, "children", 0, "value"), "x / 2"),
+        (("indicators", 0, "children", 1, "scoring", "expression"), "y * 10"),
+    ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Annotated, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -57,6 +58,7 @@ __all__ = [
     "ThresholdScoring",
     "Weighting",
     "WeightsDoNotSumToOne",
+    "scorecard_expressions",
 ]
 
 #: Siblings' weights may miss 1 by this much (people write 0.33 + 0.33 + 0.34).
@@ -414,6 +416,24 @@ class Scorecard(BaseModel):
     def leaves(self) -> list[ScorecardNode]:
         """Every leaf, in declaration order."""
         return [n for n in self.walk() if n.is_leaf]
+
+
+def scorecard_expressions(card: Scorecard) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every expression of a scorecard with its field path, for the pack loader to compile
+    at load time (``register_section("scorecards", Scorecard, scorecard_expressions)``)."""
+
+    def visit(
+        node: ScorecardNode, path: tuple[str | int, ...]
+    ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        if node.value is not None:
+            yield (*path, "value"), node.value
+        if isinstance(node.scoring, ExpressionScoring):
+            yield (*path, "scoring", "expression"), node.scoring.expression
+        for i, child in enumerate(node.children):
+            yield from visit(child, (*path, "children", i))
+
+    for i, node in enumerate(card.indicators):
+        yield from visit(node, ("indicators", i))
 
 
 def _check_node(
