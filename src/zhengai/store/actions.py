@@ -117,21 +117,24 @@ def update_action(
         raise BadActionChange(
             f"unknown action status {status!r}", hint=f"use one of {', '.join(ACTION_STATUSES)}"
         )
-    before = get_action(conn, school, action_id)
+    # A locking read: the newest committed row, held until this transaction ends, so
+    # the event records the status the update really replaced.
+    before = get_action(conn, school, action_id, latest=True)
     now = utcnow()
-    changed = conn.execute(
-        actions.update()
-        .where(
-            actions.c.id == action_id,
-            actions.c.school_id == school,
-            actions.c.version == expected_version,
-        )
-        .values(**changes, version=actions.c.version + 1, updated_at=now)
-    ).rowcount
+    changed = 0
+    if before.version == expected_version:
+        changed = conn.execute(
+            actions.update()
+            .where(
+                actions.c.id == action_id,
+                actions.c.school_id == school,
+                actions.c.version == expected_version,
+            )
+            .values(**changes, version=actions.c.version + 1, updated_at=now)
+        ).rowcount
     if changed != 1:
-        current = get_action(conn, school, action_id)
         raise ConcurrencyConflict(
-            f"action {action_id} is at version {current.version}, not {expected_version}; "
+            f"action {action_id} is at version {before.version}, not {expected_version}; "
             "another writer changed it first and this transaction was rolled back",
             hint="reload the action and apply the change again",
         )
@@ -150,9 +153,15 @@ def update_action(
     return get_action(conn, school, action_id)
 
 
-def get_action(conn: Connection, school: str, action_id: int) -> ActionRecord:
-    """One action; says whether a missing id belongs to another school."""
-    row = conn.execute(select(actions).where(actions.c.id == action_id)).mappings().first()
+def get_action(
+    conn: Connection, school: str, action_id: int, *, latest: bool = False
+) -> ActionRecord:
+    """One action; says whether a missing id belongs to another school.
+
+    ``latest`` is a locking read: the newest committed row, not the snapshot.
+    """
+    query = select(actions).where(actions.c.id == action_id)
+    row = conn.execute(query.with_for_update() if latest else query).mappings().first()
     if row is None:
         raise RowNotFound(f"no improvement action {action_id}")
     if row["school_id"] != school:

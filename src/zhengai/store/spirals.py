@@ -240,18 +240,16 @@ def _unknown_subjects(conn: Connection, school: str, ids: Sequence[str]) -> set[
         return wanted - set(known)
 
 
-def get(conn: Connection, school: str, subject_id: str, loop: str) -> SpiralState | None:
-    """One state row, or None."""
+def get(
+    conn: Connection, school: str, subject_id: str, loop: str, *, latest: bool = False
+) -> SpiralState | None:
+    """One state row, or None; ``latest`` reads the newest committed row (a locking read),
+    not the transaction's snapshot, so a conflict names the winner's state."""
     c = spiral_states.c
-    row = (
-        conn.execute(
-            select(spiral_states).where(
-                c.school_id == school, c.subject_id == subject_id, c.loop_id == loop
-            )
-        )
-        .mappings()
-        .first()
+    query = select(spiral_states).where(
+        c.school_id == school, c.subject_id == subject_id, c.loop_id == loop
     )
+    row = conn.execute(query.with_for_update() if latest else query).mappings().first()
     return None if row is None else _state(row)
 
 
@@ -308,7 +306,7 @@ def move_one(
         spiral_states.update().where(*where).values(**_values(move, token, now))
     ).rowcount
     if changed != 1:
-        current = get(conn, school, subject_id, loop)
+        current = get(conn, school, subject_id, loop, latest=True)
         if current is None:
             raise RowNotFound(
                 f"subject {subject_id!r} is not on loop {loop!r} in school {school!r}",
