@@ -136,3 +136,27 @@ def test_year_rules_find_the_planted_major_and_departments(example: College, pac
     assert set(_alerted(result, "complaints")) == {college_id}
     (hr,) = example.planted_of("plan_completion_low")[0].subject_ids
     assert set(_alerted(result, "plan_completion")) == {hr}
+
+
+def test_example_indicators_are_the_core_packs() -> None:
+    core = load_pack("core").catalog
+    for indicator in college(seed=0, size="small").catalog.values():
+        shared = core[indicator.id]  # KeyError: the example reports an indicator core lacks
+        assert shared.name == indicator.name
+        assert shared.direction == indicator.direction
+        assert shared.aggregator == indicator.aggregator
+        assert shared.valid_range == indicator.valid_range
+        assert shared.source == indicator.source
+
+
+def test_built_in_academic_warning_pack_finds_each_level(example: College) -> None:
+    pack = load_pack("academic-warning")
+    result = evaluate(
+        pack, example.to_subjects(), example.observations, example.periods.latest_term
+    )
+    warnings = _alerted(result, "academic_warning")
+    for level, label in (("blue", "蓝"), ("yellow", "黄"), ("orange", "橙"), ("red", "红")):
+        (student,) = example.planted_of(f"academic_warning_{level}")[0].subject_ids
+        assert warnings[student] == label
+    # a warning is the exception, not the rule
+    assert len(warnings) < 0.3 * len(example.subjects_at("student"))

@@ -203,7 +203,7 @@ _SPECS: tuple[
         "每学年，横向技术服务到账经费；001 附件2 3.2：技术服务款逐年增加",
     ),
     (
-        "teaching_reform_papers",
+        "reform_papers",
         "教学改革论文数",
         ("教改论文数",),
         (Level.TEACHER, Level.DEPARTMENT, Level.SCHOOL),
@@ -213,18 +213,6 @@ _SPECS: tuple[
         Aggregator.SUM,
         "6.1/6.2/6.3/6.4/8",
         "每学年公开发表的教学改革论文；001 附件2 3.2：不低于省里有关标准规定，并逐年增加",
-    ),
-    (
-        "tech_service_projects",
-        "技术服务项目数",
-        (),
-        (Level.TEACHER, Level.DEPARTMENT, Level.SCHOOL),
-        "项",
-        _HIGHER,
-        _COUNT,
-        Aggregator.SUM,
-        "6.1/6.2/6.3/6.4/8",
-        "每学年承担的技术服务项目；001 附件2 3.2：技术服务项目和应用技术研究项目数逐年增加",
     ),
     (
         "enterprise_satisfaction",

@@ -466,29 +466,23 @@ class _Generator:
         return evaluation, low
 
     def research(self) -> None:
-        """教学改革论文数 and 技术服务项目数 per teacher and year, summed for 二级学院 and school.
+        """教学改革论文数 per teacher and year, summed for 二级学院 and the school.
 
-        Senior 职称 publish more and 双师素质 teachers take more service projects; both
-        grow year on year, as 001 附件2 3.2 asks (逐年增加).
+        Senior 职称 publish more, and output grows year on year as 001 附件2 3.2 asks
+        (逐年增加).
         """
         rng, s = self.rng, self.s
         n_years = len(self.years)
         growth = np.array([1.0, 1.1, 1.2])[None, :n_years]
-        paper_rate = np.array([0.2, 0.5, 0.9, 1.3])[s.teacher_title][:, None] * growth
-        year_first = self.first_year + np.arange(n_years)
-        dual = s.teacher_dual_since[:, None] <= year_first[None, :]
-        service_rate = np.where(dual, 0.45, 0.12) * growth
-        teacher_college = s.major_college[s.teacher_major]
-        for indicator, rate in (
-            ("teaching_reform_papers", paper_rate),
-            ("tech_service_projects", service_rate),
-        ):
-            counts = rng.poisson(rate).astype(np.float64)
-            self.add_matrix(s.teacher_ids, self.years, indicator, counts, missing=MISSING_SHARE)
-            colleges = np.zeros((len(self.colleges), n_years))
-            np.add.at(colleges, teacher_college, counts)
-            self.add_matrix(self.colleges, self.years, indicator, colleges)
-            self.add_matrix(self.school, self.years, indicator, colleges.sum(axis=0, keepdims=True))
+        rate = np.array([0.2, 0.5, 0.9, 1.3])[s.teacher_title][:, None] * growth
+        papers = rng.poisson(rate).astype(np.float64)
+        self.add_matrix(s.teacher_ids, self.years, "reform_papers", papers, missing=MISSING_SHARE)
+        colleges = np.zeros((len(self.colleges), n_years))
+        np.add.at(colleges, s.major_college[s.teacher_major], papers)
+        self.add_matrix(self.colleges, self.years, "reform_papers", colleges)
+        self.add_matrix(
+            self.school, self.years, "reform_papers", colleges.sum(axis=0, keepdims=True)
+        )
 
     # -- courses ----------------------------------------------------------------------------
     def courses(self, evaluation: FloatArray, low_teacher: int) -> None:
