@@ -83,8 +83,17 @@ def test_yaml_file_errors_name_the_field(tmp_path: Path) -> None:
     with pytest.raises(BadGoal) as err:
         GoalChain.from_yaml(path)
     assert err.value.code == "chain.bad_goal"
-    assert err.value.where == Where(file=str(path), field="goals[1].indicators.0.target")
+    # the line of the record (the YAML text starts with a blank line) and the field path
+    assert err.value.where == Where(file=str(path), line=9, field="goals[1].indicators.0.target")
     assert err.value.message.startswith("目标记录无效：")
+
+
+def test_yaml_edge_errors_name_the_line(catalog: IndicatorCatalog) -> None:
+    text = YAML.replace("edges: []", "edges:\n  - {source: P2, target: P9}")
+    with pytest.raises(UnknownGoal) as err:
+        GoalChain.from_yaml(text, catalog=catalog)
+    assert err.value.where == Where(line=29, field="edges[0]")
+    assert err.value.hint == "did you mean 'P2'?"
 
 
 def test_records_are_all_or_nothing(small: GoalChain) -> None:

@@ -91,10 +91,10 @@ class GoalChain:
         goal: Goal = data["goal"]
         return goal
 
-    def _unknown(self, goal_id: str, field: str | None = None) -> UnknownGoal:
+    def _unknown(self, goal_id: str, where: Where | None = None) -> UnknownGoal:
         return UnknownGoal(
             f"目标链中没有目标 {goal_id!r}",
-            where=Where(field=field),
+            where=where,
             hint=did_you_mean(str(goal_id), (str(n) for n in self.graph.nodes)),
         )
 
@@ -275,8 +275,7 @@ class GoalChain:
     ) -> tuple[str, str, dict[str, Any]]:
         for end in (source, target):
             if end not in self.graph:
-                found = _resolve(lazy)
-                raise self._unknown(end, found.field if found else None) from None
+                raise self._unknown(end, _resolve(lazy)) from None
         try:
             edge_kind = EdgeKind(kind)
         except ValueError:

@@ -156,6 +156,7 @@ def chain_from_yaml(chain: GoalChain, source: str | Path) -> GoalChain:
         text = str(source)
     try:
         data = yaml.safe_load(text) or {}
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = None if mark is None else mark.line + 1
@@ -164,7 +165,27 @@ def chain_from_yaml(chain: GoalChain, source: str | Path) -> GoalChain:
         raise BadGoal(
             "目标链 YAML 须含 goals: 列表 (以及可选的 edges: 列表)", where=Where(file=file)
         )
-    return chain_from_records(chain, data.get("goals", []), data.get("edges") or [], file=file)
+    lines = _item_lines(root)
+
+    def where_of(kind: str, i: int, fld: str | None) -> Where:
+        # the line of the record; the field path says where inside it
+        found = lines.get(kind, [])
+        path = f"{kind}[{i}]" + (f".{fld}" if fld else "")
+        return Where(file=file, line=found[i] if i < len(found) else None, field=path)
+
+    return chain_from_records(
+        chain, data.get("goals", []), data.get("edges") or [], file=file, where_of=where_of
+    )
+
+
+def _item_lines(root: yaml.Node | None) -> dict[str, list[int]]:
+    """The 1-based line of each item of the top-level ``goals`` and ``edges`` lists."""
+    lines: dict[str, list[int]] = {}
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(value, yaml.SequenceNode):
+                lines[str(key.value)] = [item.start_mark.line + 1 for item in value.value]
+    return lines
 
 
 # -- tables ------------------------------------------------------------------------------
