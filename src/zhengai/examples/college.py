@@ -27,6 +27,7 @@ from zhengai.model import IndicatorCatalog, Level, Observation, Period, PeriodKi
 
 __all__ = ["SIZES", "BadExampleOption", "College", "Size", "college"]
 
+#: The sizes ``college()`` accepts.
 Size = Literal["small", "medium", "large"]
 
 #: The sizes ``college()`` knows: small for tests, medium (~5k students, ~40 majors) for

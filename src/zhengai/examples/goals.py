@@ -26,6 +26,7 @@ from zhengai.model import Level
 
 __all__ = ["MASTER", "GoalRecords", "build_goals"]
 
+#: What ``build_goals`` returns: goal records, edge records and the planted inconsistency.
 GoalRecords = tuple[list[dict[str, Any]], list[dict[str, Any]], PlantedProblem]
 
 #: Targets of the school-wide plans; the seeds' numbers where they give one
