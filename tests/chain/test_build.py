@@ -89,7 +89,7 @@ def test_yaml_file_errors_name_the_field(tmp_path: Path) -> None:
 
 
 def test_yaml_edge_errors_name_the_line(catalog: IndicatorCatalog) -> None:
-    text = YAML.replace("edges: []", "edges:\n  - {source: P2, target: P9}")
+    text = YAML.replace("edges: []", "edges:\n  - {source: P1, target: P22}")
     with pytest.raises(UnknownGoal) as err:
         GoalChain.from_yaml(text, catalog=catalog)
     assert err.value.where == Where(line=29, field="edges[0]")
