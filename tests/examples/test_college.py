@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -75,6 +78,34 @@ def test_same_seed_gives_identical_college() -> None:
     assert a.goals == b.goals
     assert a.edges == b.edges
     assert a.planted == b.planted
+
+
+_DIGEST = """
+import hashlib, json
+from zhengai.examples import college
+c = college(5, "small")
+h = hashlib.sha256(c.observations.value.tobytes())
+h.update("".join(c.observations.subject_id.tolist()).encode())
+h.update(json.dumps([c.goals, c.edges], ensure_ascii=False, sort_keys=True).encode())
+h.update(repr([s.model_dump() for s in c.subjects]).encode())
+h.update(repr(c.planted).encode())
+print(h.hexdigest())
+"""
+
+
+def test_same_seed_gives_identical_college_across_processes() -> None:
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST],
+            env={**os.environ, "PYTHONHASHSEED": str(hash_seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in (1, 2)
+    }
+    assert len(digests) == 1
+    assert len(digests.pop().strip()) == 64
 
 
 def test_another_seed_gives_another_college() -> None:
