@@ -50,9 +50,8 @@ def test_risk_paths_in_a_dag_add_path_weights(small: GoalChain) -> None:
 
 def test_risk_paths_count_own_indicators(small: GoalChain, mk: Callable[..., Goal]) -> None:
     small.replace_goal(mk("P1", "department", ("emp", 1.0), own_weight=0.5))
-    small.graph.edges["P1", "C1"]["weight"] = 0.25
-    small.graph.edges["P1", "C2"]["weight"] = 0.25
-    small._changed()
+    small.set_weight("P1", "C1", 0.25)
+    small.set_weight("P1", "C2", 0.25)
     r = small.rollup({**FULL, "P1": {"emp": 0.5}})
     own = next(p for p in small.risk_paths("S", r) if p.goal_id == "P1")
     assert own.own_part
@@ -89,7 +88,7 @@ def test_diff_of_two_plans(small: GoalChain, mk: Callable[..., Goal]) -> None:
     new.decompose("S", "C2", 0.4)
     when = datetime(2026, 9, 1, tzinfo=UTC)
     new.revise_target("C1", "emp", 0.92, by="教务处", reason="上年达成 95%，目标上调", at=when)
-    new.graph.edges["P1", "C1"]["weight"] = 0.8
+    new.set_weight("P1", "C1", 0.8)
     d = small.diff(new)
     assert d.added == ("C3",)
     assert d.removed == ("P2",)

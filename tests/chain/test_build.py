@@ -265,3 +265,21 @@ def test_goal_model_validation() -> None:
                 GoalIndicator(indicator="x", target=2),
             ],
         )
+
+
+def test_set_weight_and_refresh(small: GoalChain) -> None:
+    values = {"C1": {"emp": 0.45}, "C2": {"emp": 0.8, "accidents": 2}}
+    assert small.rollup(values).get("P1") == pytest.approx(0.75)
+    small.set_weight("P1", "C1", 0.75)
+    small.set_weight("P1", "C2", 0.25)
+    assert small.rollup(values).get("P1") == pytest.approx(0.75 * 0.5 + 0.25 * 1.0)
+    small.graph.edges["P1", "C1"]["weight"] = 0.25  # by hand: the cache is stale until refresh
+    small.graph.edges["P1", "C2"]["weight"] = 0.75
+    small.refresh()
+    assert small.rollup(values).get("P1") == pytest.approx(0.25 * 0.5 + 0.75 * 1.0)
+    small.support("C1", "C2")
+    with pytest.raises(BadEdge) as err:
+        small.set_weight("C1", "C2", 0.5)
+    assert err.value.message == "目标 'C1' → 'C2' 之间没有分解链接"
+    with pytest.raises(BadEdge, match="权重须为非负数"):
+        small.set_weight("P1", "C1", float("nan"))

@@ -58,8 +58,7 @@ def test_level_inversion(small: GoalChain, mk: Callable[..., Goal]) -> None:
 
 
 def test_weights_not_summing_to_one(small: GoalChain) -> None:
-    small.graph.edges["S", "P2"]["weight"] = 0.3
-    small._changed()
+    small.set_weight("S", "P2", 0.3)
     f = _only(small.check(), "weights")
     assert f.goals == ("S", "P1", "P2")
     assert f.message == "目标 S 的子目标权重之和为 0.9，应为 1"
@@ -73,8 +72,7 @@ def test_weights_with_unset_children(catalog: IndicatorCatalog, mk: Callable[...
     chain.decompose("P", "B")
     f = _only(chain.check(), "weights")
     assert "另有 1 个未设权重的子目标分不到权重" in f.message
-    chain.graph.edges["P", "A"]["weight"] = 0.5
-    chain._changed()
+    chain.set_weight("P", "A", 0.5)
     assert chain.check() == []
 
 
@@ -112,9 +110,8 @@ def test_target_consistency_weighted_mean(
     f = _only(chain.check(), "target_consistency")
     assert f.values["aggregate"] == pytest.approx(0.875)
     assert "按加权平均汇总为 0.875，低于上级目标 S 的 0.9" in f.message
-    chain.graph.edges["S", "A"]["weight"] = 0.8
-    chain.graph.edges["S", "B"]["weight"] = 0.2
-    chain._changed()
+    chain.set_weight("S", "A", 0.8)
+    chain.set_weight("S", "B", 0.2)
     assert "target_consistency" not in _codes(chain.check())  # 0.8·0.95 + 0.2·0.8 = 0.92
 
 

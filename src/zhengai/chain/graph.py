@@ -289,7 +289,7 @@ class GoalChain:
         if weight is not None:
             if edge_kind is EdgeKind.SUPPORTS:
                 raise BadEdge(f"支撑链接 {source!r} → {target!r} 没有权重", where=_resolve(lazy))
-            if not (isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0):
+            if not _valid_weight(weight):
                 raise BadEdge(
                     f"分解链接 {source!r} → {target!r} 的权重须为非负数，实为 {weight!r}",
                     where=_resolve(lazy),
@@ -308,6 +308,16 @@ class GoalChain:
             )
         pending[(source, target)] = edge_kind.value
         return source, target, {"kind": edge_kind.value, "weight": weight}
+
+    def set_weight(self, parent: str, child: str, weight: float | None) -> None:
+        """Change the weight of the ``decomposes`` link ``parent`` → ``child``."""
+        data = self.graph.edges.get((parent, child))
+        if data is None or data["kind"] != EdgeKind.DECOMPOSES:
+            raise BadEdge(f"目标 {parent!r} → {child!r} 之间没有分解链接")
+        if not _valid_weight(weight):
+            raise BadEdge(f"分解链接 {parent!r} → {child!r} 的权重须为非负数，实为 {weight!r}")
+        data["weight"] = weight
+        self._changed()
 
     def remove_edge(self, source: str, target: str) -> None:
         """Remove the link ``source`` → ``target``."""
@@ -350,6 +360,13 @@ class GoalChain:
         return nx.subgraph_view(graph, filter_edge=keep)
 
     # -- compiled arrays -----------------------------------------------------------
+    def refresh(self) -> None:
+        """Drop the cached arrays; call it after editing ``chain.graph`` by hand.
+
+        Changes made through the chain's methods refresh it themselves.
+        """
+        self._compiled = None
+
     def _changed(self) -> None:
         self._compiled = None
 
@@ -557,6 +574,14 @@ class GoalChain:
 
 #: Where a link came from, or a function building it only when the link is refused.
 _LazyWhere = Where | Callable[[], Where] | None
+
+
+def _valid_weight(weight: object) -> bool:
+    if weight is None:
+        return True
+    if isinstance(weight, bool) or not isinstance(weight, int | float):
+        return False
+    return math.isfinite(weight) and weight >= 0
 
 
 def _resolve(lazy: _LazyWhere) -> Where | None:
