@@ -245,13 +245,18 @@ class _Generator:
         protect: BoolArray | None = None,
     ) -> None:
         """Append one indicator's rows; a ``missing`` share of unprotected values become NaN."""
-        values = np.array(values, dtype=np.float64).ravel()
-        if missing > 0:
-            drop = self.rng.random(len(values)) < missing
-            if protect is not None:
-                drop &= ~protect.ravel()
-            values[drop] = np.nan
+        values = self.lose(np.asarray(values, dtype=np.float64).ravel(), missing, protect)
         self.parts.append((subject_ids, indicator, periods, values))
+
+    def lose(self, values: FloatArray, missing: float, protect: BoolArray | None) -> FloatArray:
+        """A copy of ``values`` with a ``missing`` share of the unprotected ones set to NaN."""
+        out = values.copy()
+        if missing > 0:
+            drop = self.rng.random(out.shape) < missing
+            if protect is not None:
+                drop &= ~protect.reshape(out.shape)
+            out[drop] = np.nan
+        return out
 
     def observations(self) -> Observations:
         """Every row added so far, in order, as :class:`~zhengai.data.Observations`."""
@@ -291,12 +296,7 @@ class _Generator:
         is missing is missing too.  The year figures are what the goals (whose spans are
         academic years) are measured by, and the goals' baselines and targets read them.
         """
-        observed = terms.copy()
-        if missing > 0:
-            drop = self.rng.random(terms.shape) < missing
-            if protect is not None:
-                drop &= ~protect
-            observed[drop] = np.nan
+        observed = self.lose(terms, missing, protect)
         self.add_matrix(ids, self.terms, indicator, observed)
         years = _r((observed[:, 0::2] + observed[:, 1::2]) / 2, 4)
         self.add_matrix(ids, self.years, indicator, years)
