@@ -51,10 +51,15 @@ def _at_least(value: FloatArray, bound: float | FloatArray) -> NDArray[np.bool_]
         return np.asarray(value - bound >= -HALF_STEP)
 
 
-def linear_points(value: FloatArray, spec: LinearScoring, target: FloatArray | float) -> FloatArray:
+def linear_points(
+    value: FloatArray,
+    spec: LinearScoring,
+    target: FloatArray | float,
+    out: FloatArray | None = None,
+) -> FloatArray:
     """``100 · clip((v − floor) / (target − floor), 0, 1)``; NaN when v or target is missing."""
     # One output array, updated in place: temporaries cost page faults at population size.
-    out = np.subtract(value, spec.floor)
+    out = np.subtract(value, spec.floor, out=out)
     with np.errstate(invalid="ignore", divide="ignore"):
         if isinstance(target, float | int):
             # (t − f) / (t − f) is exactly 1 in IEEE arithmetic: a value on the target scores 100.
@@ -71,9 +76,14 @@ def invert_linear(points: float, spec: LinearScoring, target: float) -> float:
     return spec.floor + points / MAX_POINTS * (target - spec.floor)
 
 
-def threshold_points(value: FloatArray, spec: ThresholdScoring, direction: Direction) -> FloatArray:
+def threshold_points(
+    value: FloatArray,
+    spec: ThresholdScoring,
+    direction: Direction,
+    out: FloatArray | None = None,
+) -> FloatArray:
     """``pass_points`` when the value meets the threshold in its direction, else ``fail_points``."""
-    out = np.subtract(value, spec.value)
+    out = np.subtract(value, spec.value, out=out)
     if direction is Direction.LOWER_BETTER:
         np.negative(out, out=out)
     passed = out >= -HALF_STEP
@@ -84,9 +94,13 @@ def threshold_points(value: FloatArray, spec: ThresholdScoring, direction: Direc
     return out
 
 
-def bands_points(value: FloatArray, spec: BandsScoring) -> FloatArray:
+def bands_points(
+    value: FloatArray, spec: BandsScoring, out: FloatArray | None = None
+) -> FloatArray:
     """Points of the first band whose ``min ≤ v < max``; ``otherwise`` outside all bands."""
-    out = np.full(value.shape, spec.otherwise)
+    if out is None:
+        out = np.empty(value.shape)
+    out.fill(spec.otherwise)
     # Later bands first, so that the first declared band wins where ranges overlap.
     for band in reversed(spec.bands):
         inside = _at_least(value, band.min)
