@@ -3,6 +3,16 @@
 The public API is what this module exports; everything else is internal.
 """
 
+from zhengai.chain import GoalChain
+from zhengai.data import (
+    DataLoadFailed,
+    Observations,
+    Subjects,
+    check_observations,
+    check_subjects,
+    load_observations,
+    load_subjects,
+)
 from zhengai.errors import (
     ChainError,
     ConcurrencyConflict,
@@ -16,6 +26,7 @@ from zhengai.errors import (
     Where,
     ZhengaiError,
 )
+from zhengai.expr import Expression, Frame
 from zhengai.model import (
     Aggregator,
     Direction,
@@ -30,6 +41,7 @@ from zhengai.model import (
     TermCalendar,
     Tier,
 )
+from zhengai.packs import Pack, load_pack
 
 __version__ = "0.1.0"
 
@@ -38,24 +50,36 @@ __all__ = [
     "ChainError",
     "ConcurrencyConflict",
     "DataError",
+    "DataLoadFailed",
     "Direction",
+    "Expression",
     "ExpressionError",
+    "Frame",
+    "GoalChain",
     "GuardFailed",
     "Indicator",
     "IndicatorCatalog",
     "Level",
     "LoopError",
     "Observation",
+    "Observations",
+    "Pack",
     "PackError",
     "Period",
     "PeriodKind",
     "ScoringError",
     "StoreError",
     "Subject",
+    "Subjects",
     "System",
     "TermCalendar",
     "Tier",
     "Where",
     "ZhengaiError",
     "__version__",
+    "check_observations",
+    "check_subjects",
+    "load_observations",
+    "load_pack",
+    "load_subjects",
 ]
