@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from zhengai.expr import ir
-from zhengai.expr.columns import as_frame, evaluate_node, to_masked
+from zhengai.expr.columns import as_frame, evaluate_masked
 from zhengai.expr.compiler import Names, compile_expression
 from zhengai.expr.context import RowContext
 from zhengai.expr.errors import ExpressionTypeError
@@ -125,7 +125,7 @@ class Expression:
     def evaluate_columns(self, table: Any) -> np.ma.MaskedArray[Any, Any]:
         """Evaluate a whole population (Frame, mapping of arrays or DataFrame) at once."""
         frame = as_frame(table)
-        return to_masked(evaluate_node(self._tree, frame), self.result_type)
+        return evaluate_masked(self._tree, frame, self.result_type)
 
     def to_sql(
         self,
