@@ -481,7 +481,7 @@ class _Scorer:
             if not node.is_leaf and node.sources:
                 for source in node.sources:
                     self.source_scores[(node.id, source)] = self._subtree(node, source)
-        scored = total.copy()
+        scored = total
         failed = np.isnan(total)
         partial = (
             self.missing.any(axis=0) & ~failed
@@ -528,11 +528,20 @@ class _Scorer:
         assert leaf.expression is not None
         frame = self.frame
         if source:
-            renamed = {
-                name: self._column(f"{name}@{source}")
-                for name in getattr(leaf.expression, "names", ())
+            # The expression's names read this source's columns (and their history).
+            names = getattr(leaf.expression, "names", ())
+            renamed = {name: self._column(f"{name}@{source}") for name in names}
+            past = {
+                name: frame.history[f"{name}@{source}"]
+                for name in names
+                if f"{name}@{source}" in frame.history
             }
-            frame = Frame({**frame.columns, **renamed}, frame.history, frame.partition, frame.goals)
+            frame = Frame(
+                {**frame.columns, **renamed},
+                {**frame.history, **past},
+                frame.partition,
+                frame.goals,
+            )
         return _as_float(leaf.expression.evaluate_columns(frame), leaf.node.label, self._row())
 
     def _points(self, leaf: CompiledLeaf, raw: NDArray[Any]) -> FloatArray:
