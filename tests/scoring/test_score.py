@@ -745,3 +745,27 @@ def test_expressions_are_listed_for_the_pack_loader() -> None:
         (("indicators", 0, "children", 0, "value"), "x / 2"),
         (("indicators", 0, "children", 1, "scoring", "expression"), "y * 10"),
     ]
+
+
+def test_text_in_a_numeric_leaf_is_refused() -> None:
+    from zhengai.scoring import NonNumericInput
+
+    sc = card([leaf("x", {"kind": "linear", "floor": 0, "target": 1}, name="到课率")])
+    with pytest.raises(NonNumericInput) as caught:
+        score(sc, ["a"], values={"x": np.array(["九成"], dtype=object)})
+    assert caught.value.code == "scoring.non_numeric"
+    assert str(caught.value) == (
+        "到课率 is not numeric, rating leaves read text; other leaves need numbers"
+    )
+
+
+def test_gap_to_refuses_a_subject_without_score_and_a_top_subject() -> None:
+    ids = ["a", "b", "c"]
+    result = score(card(TWO, missing="fail", grades=GRADES), ids, values=VALUES)
+    with pytest.raises(UnknownBandOrScore) as caught:
+        result.gap_to("b", 90)
+    assert caught.value.message == "b has no score (missing data)"
+    top = score(card(TWO, grades=GRADES), ids, values=VALUES)
+    with pytest.raises(UnknownBandOrScore, match="b is in the top grade already"):
+        top.gap_to("b")
+    assert top.gap_to("a", 60).reached

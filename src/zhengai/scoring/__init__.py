@@ -16,6 +16,7 @@ from zhengai.scoring.errors import (
     BadWeightTable,
     InconsistentJudgements,
     MissingScoringInput,
+    NonNumericInput,
     UnknownBandOrScore,
     UnknownScoredSubject,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Improvement",
     "InconsistentJudgements",
     "MissingScoringInput",
+    "NonNumericInput",
     "RankBand",
     "ScoreSet",
     "Scorecard",
