@@ -471,3 +471,13 @@ def test_frame_from_long_without_pandas_matches(monkeypatch: pytest.MonkeyPatch)
     frame = Frame.from_long(["b", "a", "b"], ["x", "x", "y"], [1.0, 2.0, 3.0], subjects=["a", "b"])
     assert frame.columns["x"].tolist() == [2.0, 1.0]
     assert np.isnan(frame.columns["y"][0])
+
+
+def test_history_depth_and_population_flags() -> None:
+    assert Expression("x < 1").history_depth == 0
+    assert Expression("delta(x, 2) < 0").history_depth == 2
+    assert Expression("prev(mean_last(x, 3), 2) > 0").history_depth == 4
+    assert Expression("increasing(x, 3)").history_depth == 2
+    assert Expression("prev(x) > 1 or level == 'a'", attributes=["level"]).history_depth == 1
+    assert Expression("pct_rank(x) < 0.1").uses_population is True
+    assert Expression("x < 1").uses_population is False

@@ -85,6 +85,13 @@ class Expression:
         self.indicators: tuple[str, ...] = tuple(
             sorted({r.name for r in refs if r.kind != "attribute"} | goals)
         )
+        #: How many periods back the expression reads (nested history functions add up).
+        self.history_depth: int = _history_depth(self._tree)
+        #: Whether it uses population functions (pct_rank, peer_mean…): needs a group.
+        self.uses_population: bool = any(
+            isinstance(n, ir.Call) and n.function is not None and n.function.kind == "population"
+            for n in _walk(self._tree)
+        )
         kind = self._tree.type
         self.result_type: str = "number" if kind == "null" else kind
         self._explainers: dict[int, RowFunction] = {}
@@ -228,6 +235,19 @@ def _constants(constants: Mapping[str, float | int | str | bool]) -> dict[str, A
         if not ok:
             raise ExpressionTypeError(f"常量 {name!r} 的值 {value!r} 无效 (number, string or bool)")
     return dict(constants)
+
+
+def _history_depth(tree: ir.Node) -> int:
+    deepest = 0
+    stack: list[tuple[ir.Node, int]] = [(tree, 0)]
+    while stack:
+        node, shift = stack.pop()
+        if isinstance(node, ir.Shift):
+            shift += node.k
+        if isinstance(node, ir.Ref) and node.kind != "attribute":
+            deepest = max(deepest, shift)
+        stack.extend((child, shift) for child in ir.children(node))
+    return deepest
 
 
 def _walk(node: ir.Node) -> list[ir.Node]:
