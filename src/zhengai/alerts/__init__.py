@@ -7,8 +7,8 @@ returns an :class:`AlertSet`.  Importing this package also registers the
 
 from zhengai.alerts import selftest as _selftest  # registers the self-test checker
 from zhengai.alerts.alertset import STATUS_CODES, AlertSet, RuleAlerts, RuleGaps
+from zhengai.alerts.batch import BACKENDS, Backend, evaluate, evaluate_populations
 from zhengai.alerts.errors import PreviousMismatch, UnknownBackend
-from zhengai.alerts.evaluate import BACKENDS, Backend, evaluate, evaluate_populations
 from zhengai.alerts.frames import FramePopulation
 from zhengai.alerts.selftest import run_case
 

@@ -31,7 +31,7 @@ from zhengai.model import (
 )
 from zhengai.packs import CompiledRule
 
-__all__ = ["STATUS_CODES", "AlertSet", "RuleAlerts", "RuleGaps"]
+__all__ = ["STATUS_CODES", "AlertSet", "RuleAlerts", "RuleGaps", "Scope"]
 
 #: Status codes stored in the arrays, in this order.
 STATUS_CODES: tuple[AlertStatus, ...] = (
@@ -49,41 +49,54 @@ IntArray = NDArray[np.int64]
 Explainer = Callable[[int], str]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """One level's population as a backend saw it, shared by the alerts of its rules.
+
+    ``values`` and ``attributes`` are whole-population columns; ``explain(row)``
+    explains the subject at ``row``.  Alerts keep row numbers into these arrays
+    and gather only when someone looks.
+    """
+
+    ids: ObjectArray
+    names: ObjectArray
+    values: Mapping[str, NDArray[Any]]
+    attributes: Mapping[str, ObjectArray]
+    explain: Explainer | None = None
+
+
 @dataclass
 class RuleAlerts:
     """The alerts of one rule, as aligned arrays (one entry per alert)."""
 
     rule: CompiledRule
-    ids: ObjectArray
-    names: ObjectArray
+    scope: Scope
+    rows: IntArray
     rank: IntArray
     status: NDArray[np.int8]
     streak: IntArray
     quiet: IntArray
     since: IntArray
-    values: dict[str, NDArray[Any]]
-    attributes: dict[str, ObjectArray]
-    explain: Callable[[int], str] | None = None
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
+
+    @property
+    def ids(self) -> ObjectArray:
+        """The subject ids of the alerts."""
+        return self.scope.ids[self.rows]
 
     def take(self, keep: NDArray[np.bool_]) -> RuleAlerts:
-        """The alerts where ``keep`` is True (explanations are recomputed by position)."""
-        positions = np.flatnonzero(keep)
-        explain = self.explain
+        """The alerts where ``keep`` is True."""
         return RuleAlerts(
             rule=self.rule,
-            ids=self.ids[positions],
-            names=self.names[positions],
-            rank=self.rank[positions],
-            status=self.status[positions],
-            streak=self.streak[positions],
-            quiet=self.quiet[positions],
-            since=self.since[positions],
-            values={k: v[positions] for k, v in self.values.items()},
-            attributes={k: v[positions] for k, v in self.attributes.items()},
-            explain=None if explain is None else (lambda i: explain(int(positions[i]))),
+            scope=self.scope,
+            rows=self.rows[keep],
+            rank=self.rank[keep],
+            status=self.status[keep],
+            streak=self.streak[keep],
+            quiet=self.quiet[keep],
+            since=self.since[keep],
         )
 
 
@@ -152,19 +165,20 @@ class AlertSet:
         return self._gaps
 
     def _materialize(self, part: RuleAlerts) -> list[Alert]:
-        rule = part.rule
+        rule, scope = part.rule, part.scope
         order = np.argsort(part.ids.astype(str), kind="stable")
         out: list[Alert] = []
         for i in order.tolist():
-            values = {k: _plain(v[i]) for k, v in part.values.items()}
+            row = int(part.rows[i])
+            values = {k: _plain(scope.values[k][row]) for k in rule.indicators}
             severity = self.severities[int(part.rank[i])].id
             status = STATUS_CODES[int(part.status[i])]
-            fields = self._fields(part, i, values, severity)
+            fields = self._fields(part, i, row, values, severity)
             out.append(
                 Alert(
                     rule=rule.id,
                     rule_name=rule.rule.name,
-                    subject_id=str(part.ids[i]),
+                    subject_id=str(scope.ids[row]),
                     level=rule.rule.level,
                     period=self.period,
                     severity=severity,
@@ -174,7 +188,7 @@ class AlertSet:
                     since=Period.from_ordinal(self.period.kind, int(part.since[i])),
                     values=values,
                     message=rule.template.render(fields),
-                    explanation=part.explain(i) if part.explain is not None else "",
+                    explanation=scope.explain(row) if scope.explain is not None else "",
                     owner=rule.rule.owner,
                     source=rule.rule.source,
                 )
@@ -182,21 +196,21 @@ class AlertSet:
         return out
 
     def _fields(
-        self, part: RuleAlerts, i: int, values: Mapping[str, AlertValue], severity: str
+        self, part: RuleAlerts, i: int, row: int, values: Mapping[str, AlertValue], severity: str
     ) -> dict[str, object]:
         out: dict[str, object] = {}
         for name, (kind, target) in part.rule.fields.items():
             if kind == "indicator":
                 out[name] = values.get(target)
             elif kind == "attribute":
-                column = part.attributes.get(target)
-                out[name] = None if column is None else _plain(column[i])
+                column = part.scope.attributes.get(target)
+                out[name] = None if column is None else _plain(column[row])
             elif kind == "constant":
                 out[name] = part.rule.constants.get(target)
             else:
                 out[name] = {
-                    "subject": str(part.ids[i]),
-                    "subject_name": str(part.names[i] or part.ids[i]),
+                    "subject": str(part.scope.ids[row]),
+                    "subject_name": str(part.scope.names[row] or part.scope.ids[row]),
                     "severity": severity,
                     "period": str(self.period),
                     "rule": part.rule.rule.name,

@@ -20,13 +20,14 @@ Semantics (documented in docs/packs.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from zhengai.alerts.alertset import STATUS_CODES, Explainer, RuleAlerts, RuleGaps
+from zhengai.alerts.alertset import STATUS_CODES, Explainer, RuleAlerts, RuleGaps, Scope
 from zhengai.model import AlertStatus
 from zhengai.packs import CompiledRule
 
@@ -68,6 +69,11 @@ class RuleOutcome:
     absent: dict[str, BoolArray]
     attributes: dict[str, ObjectArray] = field(default_factory=dict)
     explain: Explainer | None = None
+    all_applicable: bool = False
+
+    def scope(self) -> Scope:
+        """The population arrays the rule's alerts point into (no copies)."""
+        return Scope(self.ids, self.names, self.values, self.attributes, self.explain)
 
 
 @dataclass
@@ -84,21 +90,33 @@ class Previous:
     since: NDArray[np.int64]
 
 
-def _step_ranks(outcome: RuleOutcome, k: int) -> tuple[NDArray[np.int64], BoolArray]:
-    """Severity rank of the first true step at lag ``k`` (-1 none) and 'undecided before it'."""
-    n = len(outcome.ids)
-    rank = np.full(n, -1, dtype=np.int64)
-    unknown = np.zeros(n, dtype=bool)
-    for step, true, missing in zip(
-        outcome.rule.steps, outcome.true[k], outcome.missing[k], strict=True
-    ):
-        undecided = rank < 0
-        unknown |= missing & undecided
-        rank[true & undecided] = step.rank
-    not_applicable = ~outcome.applicable
-    rank[not_applicable] = -1
-    unknown[not_applicable] = False
+def _step_ranks(outcome: RuleOutcome, k: int) -> tuple[NDArray[np.int8], BoolArray]:
+    """Rank of the first true step at lag ``k`` (-1 none) and 'a step before it was missing'."""
+    true, missing = outcome.true[k], outcome.missing[k]
+    rank = np.full(len(outcome.ids), -1, dtype=np.int8)
+    # First match wins: writing the steps from the last to the first leaves the
+    # first true step's rank, one pass per step.
+    for step, holds in zip(reversed(outcome.rule.steps), reversed(true), strict=True):
+        np.putmask(rank, holds, np.int8(step.rank))
+    unknown = np.zeros(len(outcome.ids), dtype=bool)
+    decided = np.zeros(len(outcome.ids), dtype=bool)
+    for holds, absent in zip(true, missing, strict=True):
+        if absent.any():
+            unknown |= absent & ~decided
+        decided |= holds
+    if not outcome.all_applicable:
+        rank[~outcome.applicable] = -1
+        unknown &= outcome.applicable
     return rank, unknown
+
+
+def _single(outcome: RuleOutcome, k: int) -> tuple[BoolArray, BoolArray]:
+    """Holds / missing at lag ``k`` of a one-step rule: the backend's arrays, no ranks needed."""
+    holds, unknown = outcome.true[k][0], outcome.missing[k][0]
+    if not outcome.all_applicable:
+        holds = holds & outcome.applicable
+        unknown = unknown & outcome.applicable
+    return holds, unknown
 
 
 def decide(
@@ -107,74 +125,59 @@ def decide(
     """Alerts and gaps of one rule from a backend's outcome and last period's open alerts.
 
     ``ordinal`` is the evaluated period's ordinal (alerts opened now start there).
+    Everything is whole-array numpy, with as few passes as the rule's shape allows
+    (a one-step rule never builds a rank array); the lifecycle runs on alerted rows only.
     """
     rule = outcome.rule
-    n = len(outcome.ids)
-    window = rule.rule.for_periods
-    fired_all = np.ones(n, dtype=bool)
-    definitely_false = np.zeros(n, dtype=bool)
-    any_unknown = np.zeros(n, dtype=bool)
-    least_severe = np.full(n, -1, dtype=np.int64)
-    current_rank = np.full(n, -1, dtype=np.int64)
-    current_false = np.zeros(n, dtype=bool)
-    for k in range(window):
-        rank, unknown = _step_ranks(outcome, k)
-        fired = rank >= 0
-        false = ~fired & ~unknown
-        fired_all &= fired
-        definitely_false |= false
-        any_unknown |= unknown
-        np.maximum(least_severe, rank, out=least_severe)
-        if k == 0:
-            current_rank, current_false = rank, false
-    breach = fired_all
-    gap = any_unknown & ~definitely_false & outcome.applicable
+    single = len(rule.steps) == 1
+    least: NDArray[np.int8] | None = None
+    if single:
+        holds, unknown = _single(outcome, 0)
+    else:
+        least, unknown = _step_ranks(outcome, 0)
+        holds = least >= 0
+    current_holds, current_unknown = holds, unknown
+    breach, gap = holds, unknown
+    if rule.rule.for_periods > 1:
+        definitely_false = ~holds & ~unknown
+        any_unknown = unknown.copy()
+        if least is not None:
+            least = least.copy()
+        for k in range(1, rule.rule.for_periods):
+            if least is None:
+                holds, unknown = _single(outcome, k)
+            else:
+                rank, unknown = _step_ranks(outcome, k)
+                holds = rank >= 0
+                np.maximum(least, rank, out=least)
+            breach = breach & holds
+            definitely_false |= ~holds & ~unknown
+            any_unknown |= unknown
+        gap = any_unknown & ~definitely_false
 
-    open_before = np.zeros(n, dtype=bool)
-    prev_rank = np.zeros(n, dtype=np.int64)
-    prev_streak = np.zeros(n, dtype=np.int64)
-    prev_quiet = np.zeros(n, dtype=np.int64)
-    since = np.full(n, ordinal, dtype=np.int64)
-    if previous is not None:
-        here = previous.position >= 0
-        at = previous.position[here]
-        open_before[at] = True
-        prev_rank[at] = previous.rank[here]
-        prev_streak[at] = previous.streak[here]
-        prev_quiet[at] = previous.quiet[here]
-        since[at] = previous.since[here]
+    def severity(rows: NDArray[np.intp]) -> NDArray[np.int64]:
+        # The sustained severity: the least severe step over the window.
+        if least is None:
+            return np.full(len(rows), rule.steps[0].rank, dtype=np.int64)
+        return least[rows].astype(np.int64)
 
-    rows = np.flatnonzero(breach | open_before)
-    b, o = breach[rows], open_before[rows]
-    rank = np.where(b, least_severe[rows], prev_rank[rows])
-    status = np.full(len(rows), _ONGOING, dtype=np.int8)
-    status[b & ~o] = _NEW
-    status[b & o & (rank < prev_rank[rows])] = _ESCALATED
-    status[b & o & (rank > prev_rank[rows])] = _DE_ESCALATED
-    streak = np.where(o, prev_streak[rows] + 1, 1)
-    # Open but not breaching: quiet grows only on a definitely false period, resets
-    # when the condition holds again, and stays while the data are missing.
-    quiet = np.where(b, 0, prev_quiet[rows])
-    holding = ~b & o & (current_rank[rows] >= 0)
-    quiet[holding] = 0
-    calm = ~b & o & current_false[rows]
-    quiet[calm] += 1
-    status[calm & (quiet >= rule.rule.resolve_after)] = _RESOLVED
-    since_rows = np.where(b & ~o, ordinal, since[rows])
-
-    alerts = RuleAlerts(
-        rule=rule,
-        ids=outcome.ids[rows],
-        names=outcome.names[rows],
-        rank=rank.astype(np.int64),
-        status=status,
-        streak=streak.astype(np.int64),
-        quiet=quiet.astype(np.int64),
-        since=since_rows.astype(np.int64),
-        values={k: v[rows] for k, v in outcome.values.items()},
-        attributes={k: v[rows] for k, v in outcome.attributes.items()},
-        explain=None if outcome.explain is None else _explainer(outcome.explain, rows),
-    )
+    if previous is None or not len(previous.position):
+        rows = np.flatnonzero(breach)
+        count = len(rows)
+        alerts = RuleAlerts(
+            rule=rule,
+            scope=outcome.scope(),
+            rows=rows.astype(np.int64),
+            rank=severity(rows),
+            status=np.full(count, _NEW, dtype=np.int8),
+            streak=np.ones(count, dtype=np.int64),
+            quiet=np.zeros(count, dtype=np.int64),
+            since=np.full(count, ordinal, dtype=np.int64),
+        )
+    else:
+        alerts = _lifecycle(
+            outcome, ordinal, previous, breach, severity, current_holds, current_unknown
+        )
     gap_rows = np.flatnonzero(gap)
     gaps = RuleGaps(
         rule=rule,
@@ -184,5 +187,59 @@ def decide(
     return alerts, gaps
 
 
-def _explainer(explain: Explainer, rows: NDArray[np.intp]) -> Explainer:
-    return lambda i: explain(int(rows[i]))
+def _lifecycle(
+    outcome: RuleOutcome,
+    ordinal: int,
+    previous: Previous,
+    breach: BoolArray,
+    severity: Callable[[NDArray[np.intp]], NDArray[np.int64]],
+    current_holds: BoolArray,
+    current_unknown: BoolArray,
+) -> RuleAlerts:
+    # The rows to report are this period's breaches and last period's open alerts;
+    # an alert finds its previous self by binary search in the sorted positions.
+    here = previous.position >= 0
+    positions, index = previous.position[here], np.flatnonzero(here)
+    order = np.argsort(positions, kind="stable")
+    positions, index = positions[order], index[order]
+    report = breach.copy()
+    report[positions] = True
+    rows = np.flatnonzero(report)
+    if len(positions):
+        at = np.minimum(np.searchsorted(positions, rows), len(positions) - 1)
+        o = positions[at] == rows
+        j = np.where(o, index[at], 0)
+    else:
+        o = np.zeros(len(rows), dtype=bool)
+        j = np.zeros(len(rows), dtype=np.int64)
+    b = breach[rows]
+    prev_rank = previous.rank[j]
+    rank = np.where(b, severity(rows), prev_rank)
+    # Open but not breaching: quiet grows only on a definitely false period, resets
+    # when the condition holds again, and stays while the data are missing.
+    now_holds = current_holds[rows]
+    holding = ~b & o & now_holds
+    calm = ~b & o & ~now_holds & ~current_unknown[rows]
+    quiet = np.where(b | holding, 0, previous.quiet[j] + calm)
+    resolved = calm & (quiet >= outcome.rule.rule.resolve_after)
+    # The statuses are mutually exclusive, so the code is a sum (no masked stores).
+    bo = b & o
+    status = (
+        _ONGOING
+        + (_NEW - _ONGOING) * ~o
+        + (_ESCALATED - _ONGOING) * (bo & (rank < prev_rank))
+        + (_DE_ESCALATED - _ONGOING) * (bo & (rank > prev_rank))
+        + (_RESOLVED - _ONGOING) * resolved
+    ).astype(np.int8)
+    streak = np.where(o, previous.streak[j] + 1, 1)
+    since = np.where(o, previous.since[j], ordinal)
+    return RuleAlerts(
+        rule=outcome.rule,
+        scope=outcome.scope(),
+        rows=rows.astype(np.int64),
+        rank=rank,
+        status=status,
+        streak=streak.astype(np.int64),
+        quiet=quiet.astype(np.int64),
+        since=since.astype(np.int64),
+    )

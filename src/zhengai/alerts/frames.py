@@ -39,6 +39,7 @@ class FramePopulation:
         self.frame = replace(frame, columns=columns)
         self._shifted: dict[int, Frame] = {0: self.frame}
         self._groups: dict[str, NDArray[np.int64]] = {}
+        self._absent: dict[tuple[str, int], NDArray[np.bool_]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -64,6 +65,18 @@ class FramePopulation:
             self._groups[name] = codes
         return codes
 
+    def absent(self, name: str, depth: int) -> NDArray[np.bool_]:
+        """Whether ``name`` is missing now or in any of the ``depth`` periods before."""
+        key = (name, depth)
+        found = self._absent.get(key)
+        if found is None:
+            frame = self.frame
+            found = np.isnan(np.asarray(frame.columns[name], dtype=np.float64))
+            for past in list(frame.history.get(name, ()))[:depth]:
+                found = found | np.isnan(past)
+            self._absent[key] = found
+        return found
+
     def attribute(self, name: str) -> NDArray[np.object_]:
         """An attribute column of the subjects (None where absent)."""
         try:
@@ -87,7 +100,10 @@ def shift_frame(frame: Frame, k: int) -> Frame:
 
 def _truth(result: Any) -> tuple[BoolArray, BoolArray]:
     missing = np.ma.getmaskarray(result)
-    true = ~missing & np.asarray(np.ma.getdata(result), dtype=bool)
+    true = np.asarray(np.ma.getdata(result), dtype=bool)
+    if missing.any():
+        # Never trust the data under the mask: a missing value is not true.
+        true = true & ~missing
     return true, missing
 
 
@@ -96,14 +112,8 @@ def _window_depth(rule: CompiledRule) -> int:
 
 
 def _absent(population: FramePopulation, rule: CompiledRule) -> dict[str, BoolArray]:
-    frame = population.frame
-    out: dict[str, BoolArray] = {}
-    for name in rule.indicators:
-        missing = np.isnan(np.asarray(frame.columns[name], dtype=np.float64))
-        for past in list(frame.history.get(name, ()))[: _window_depth(rule)]:
-            missing = missing | np.isnan(past)
-        out[name] = missing
-    return out
+    depth = _window_depth(rule)
+    return {name: population.absent(name, depth) for name in rule.indicators}
 
 
 def _base(population: FramePopulation, rule: CompiledRule) -> dict[str, Any]:
@@ -137,7 +147,13 @@ def columns_outcome(population: FramePopulation, rule: CompiledRule) -> RuleOutc
         pairs = [_truth(step.expression.evaluate_columns(frame)) for step in rule.steps]
         true.append([t for t, _ in pairs])
         missing.append([m for _, m in pairs])
-    return RuleOutcome(applicable=applicable, true=true, missing=missing, **_base(population, rule))
+    return RuleOutcome(
+        applicable=applicable,
+        true=true,
+        missing=missing,
+        all_applicable=rule.applies_to is None,
+        **_base(population, rule),
+    )
 
 
 class _Rows:
@@ -182,7 +198,13 @@ def row_outcome(population: FramePopulation, rule: CompiledRule) -> RuleOutcome:
         pairs = [_row_truth(step.expression, rows, n) for step in rule.steps]
         true.append([t for t, _ in pairs])
         missing.append([m for _, m in pairs])
-    return RuleOutcome(applicable=applicable, true=true, missing=missing, **_base(population, rule))
+    return RuleOutcome(
+        applicable=applicable,
+        true=true,
+        missing=missing,
+        all_applicable=rule.applies_to is None,
+        **_base(population, rule),
+    )
 
 
 def _explainer(population: FramePopulation, rule: CompiledRule) -> Any:

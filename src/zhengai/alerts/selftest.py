@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zhengai.alerts.alertset import AlertSet
-from zhengai.alerts.evaluate import evaluate
+from zhengai.alerts.batch import evaluate
 from zhengai.data import Observations, Subjects
 from zhengai.model import Alert, DataGap, Subject
 from zhengai.packs import Pack, register_checker

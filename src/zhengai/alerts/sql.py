@@ -47,8 +47,8 @@ from sqlalchemy.sql import ColumnElement, FromClause, null
 from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.types import TypeEngine
 
+from zhengai.alerts.batch import history_needed, rules_by_level
 from zhengai.alerts.core import RuleOutcome
-from zhengai.alerts.evaluate import history_needed, rules_by_level
 from zhengai.alerts.frames import FramePopulation, _base
 from zhengai.data import Observations, Subjects
 from zhengai.expr import Frame

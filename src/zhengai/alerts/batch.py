@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from zhengai.alerts.alertset import STATUS_CODES, AlertSet, RuleAlerts
 from zhengai.alerts.core import Previous, RuleOutcome, decide
@@ -94,7 +95,10 @@ def evaluate(
     data = _observations(observations) if observations is not None else Observations([], [], [], [])
     populations: dict[Level, FramePopulation] = {}
     for level, rules in rules_by_level(loaded).items():
-        members = population.of_level(level)
+        # One level only (the usual population): keep the same Subjects, so its id
+        # array is shared across periods and the lifecycle matches rows directly.
+        same = len(population) and bool(np.all(population.levels == level.value))
+        members = population if same else population.of_level(level)
         names = list(dict.fromkeys(i for r in rules for i in r.indicators))
         ids, frame = data.frame(target, members, names, history=history_needed(rules))
         populations[level] = FramePopulation(ids, frame, members)
@@ -132,44 +136,62 @@ def assemble(
         pack=pack.identity, period=period, severities=pack.severities, backend=backend
     )
     ordinal = period.ordinal
-    indexes: dict[int, dict[str, int]] = {}
+    matcher = _Matcher()
     for outcome in outcomes:
-        prior = None
-        if previous is not None:
-            # Rules of one level share the population's id array: index it once.
-            index = indexes.get(id(outcome.ids))
-            if index is None:
-                index = indexes[id(outcome.ids)] = {
-                    s: i for i, s in enumerate(outcome.ids.tolist())
-                }
-            prior = _prior(pack, outcome, previous, index)
+        prior = None if previous is None else _prior(pack, outcome, previous, matcher)
         alerts, gaps = decide(outcome, ordinal, prior)
         result.rules[outcome.rule.id] = alerts
         result.gap_sets[outcome.rule.id] = gaps
     return result
 
 
+class _Matcher:
+    """Finds last period's alerted subjects in this period's population.
+
+    When the population is the same as last period's (the usual case: the same
+    Subjects, pivoted again), an alert's stored row is its row now; only when
+    it changed are ids looked up, once per population.
+    """
+
+    def __init__(self) -> None:
+        self._same: dict[tuple[int, int], bool] = {}
+        self._index: dict[int, dict[str, int]] = {}
+
+    def positions(
+        self, before: NDArray[np.object_], rows: NDArray[np.int64], now: NDArray[np.object_]
+    ) -> NDArray[np.int64]:
+        """Rows now of the subjects at ``rows`` of ``before`` (-1 when gone)."""
+        key = (id(before), id(now))
+        same = self._same.get(key)
+        if same is None:
+            same = self._same[key] = before is now or (
+                len(before) == len(now) and bool(np.all(before == now))
+            )
+        if same:
+            return rows
+        index = self._index.get(id(now))
+        if index is None:
+            index = self._index[id(now)] = {s: i for i, s in enumerate(now.tolist())}
+        return np.array([index.get(s, -1) for s in before[rows].tolist()], dtype=np.int64)
+
+
 def _prior(
-    pack: Pack, outcome: RuleOutcome, previous: AlertSet, index: Mapping[str, int]
+    pack: Pack, outcome: RuleOutcome, previous: AlertSet, matcher: _Matcher
 ) -> Previous | None:
     part: RuleAlerts | None = previous.rules.get(outcome.rule.id)
     if part is None or not len(part):
         return None
     keep = part.status != STATUS_CODES.index(AlertStatus.RESOLVED)
-    ids = part.ids[keep]
-    if not len(ids):
+    if not keep.any():
         return None
-    position = np.array([index.get(s, -1) for s in ids.tolist()], dtype=np.int64)
     # A severity the pack no longer declares maps to the least severe one.
     ranks_now = {s.id: i for i, s in enumerate(pack.severities)}
-    old = previous.severities
-    rank = np.array(
-        [ranks_now.get(old[r].id, len(ranks_now) - 1) for r in part.rank[keep].tolist()],
-        dtype=np.int64,
+    mapping = np.array(
+        [ranks_now.get(s.id, len(ranks_now) - 1) for s in previous.severities], dtype=np.int64
     )
     return Previous(
-        position=position,
-        rank=rank,
+        position=matcher.positions(part.scope.ids, part.rows[keep], outcome.ids),
+        rank=mapping[part.rank[keep]],
         streak=part.streak[keep],
         quiet=part.quiet[keep],
         since=part.since[keep],
