@@ -41,11 +41,27 @@ Sources (each test names the one it uses):
         http://www.ebookvip.cn/ebooks/books_521/dzs/files/basic-html/page183.html:
         w = (0.5396, 0.1634, 0.2970), λmax = 3.0092, CI = 0.0046, CR = 0.0079.
 
-Entropy weights: no published example whose data AND printed results could both be
-retrieved from the reference store was found (Hwang & Yoon 1981's fighter example is
-widely cited, but its printed entropies could not be retrieved to check).  The
-entropy tests therefore use examples computed by hand in closed form, stated with
-their arithmetic in each test.
+Entropy weights (熵权法), both with raw proportions ``p_ij = x_ij / Σ x_ij``
+(``normalize="none"``), the form these papers use:
+
+[XU]    X. Xu, "A note on the subjective and objective integrated approach to determine
+        attribute weights", European Journal of Operational Research 156(2) (2004)
+        530–532: 4 × 4 decision matrix, entropy weights (0.4630, 0.3992, 0.1378, 0.0000).
+        Data and weights as carried by the test suites of pyrepo-mcda and
+        objective-weights-mcda, which cite the paper; the paper's own text was not in
+        the reference store.
+[ELS]   E. A. Elsayed, A. S. Dawood, R. Karthikeyan, "Evaluating alternatives through the
+        application of TOPSIS method with entropy weight", Int. J. Engineering Trends and
+        Technology 46(2) (2017) 60–66: 12 × 5 matrix, weights (0.104991, 0.069124,
+        0.071373, 0.449937, 0.304575) as asserted by pymcdm's test suite
+        (test/test_weights.py, seen in the copy at github.com/leeeeeeeee2/mcda), which
+        cites the paper (text not retrievable here).
+Not reproduced: Zavadskas & Podvezko (2016, IJITDM 15(2)) — the weights the
+reference suites assert for it (0.1146, 0.1981, 0.4185, 0.2689) depend on a
+cost-criterion transformation that none of min–max, reciprocal, max−x or
+max+min−x reproduces, so it is left out rather than fitted.
+The direction-aware min–max form (the Chinese textbook 熵权法) is checked on examples
+computed by hand in closed form, with their arithmetic in each test.
 """
 
 from __future__ import annotations
@@ -252,6 +268,35 @@ class TestAHPChecks:
 
 
 class TestEntropy:
+    def test_xu_2004(self) -> None:  # [XU]
+        table = [[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]]
+        r = entropy_weights(table, normalize="none")
+        assert [round(w, 4) for w in r.weights] == [0.4630, 0.3992, 0.1378, 0.0000]
+
+    def test_elsayed_2017(self) -> None:  # [ELS]
+        table = [
+            [7, 312, 1891, 6613, 163],
+            [72, 88, 728, 941804, 1078],
+            [10, 252, 2594, 3466, 117471],
+            [10, 145, 980, 2371, 86329],
+            [65, 54, 350, 501, 29897],
+            [29, 48, 380, 912, 34051],
+            [7, 476, 3300, 78470, 2212],
+            [70, 87, 650, 733, 819000],
+            [4, 86, 591, 3015, 103],
+            [12, 79, 579, 3240, 96098],
+            [21, 45, 261, 1253, 453],
+            [1, 72, 530, 4333, 0.104800],
+        ]
+        r = entropy_weights(table, normalize="none")
+        assert [round(w, 6) for w in r.weights] == [
+            0.104991,
+            0.069124,
+            0.071373,
+            0.449937,
+            0.304575,
+        ]
+
     def test_two_subjects_closed_form(self) -> None:
         # Column 1 separates the two subjects (y = 0, 1 → p = 0, 1 → e = 0); column 2 is
         # constant (no information, e = 1).  So w = (1, 0).
@@ -311,6 +356,11 @@ class TestEntropy:
                 "1 directions for 2 indicator columns",
             ),
             ([[-1, 2], [3, 4]], {"normalize": "none"}, "normalize='none' needs values ≥ 0"),
+            (
+                [[1, 2], [3, 4]],
+                {"normalize": "none", "directions": ["higher_better", "lower_better"]},
+                "normalize='none' uses the values as they are: it has no lower-is-better columns",
+            ),
         ],
     )
     def test_bad_tables(self, table: object, kwargs: dict[str, object], message: str) -> None:

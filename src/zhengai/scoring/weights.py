@@ -266,8 +266,9 @@ def entropy_weights(
     ``normalize="minmax"`` each column is rescaled to 0–1 in its direction
     (``higher_better``: ``(x − min)/(max − min)``; ``lower_better``:
     ``(max − x)/(max − min)``); ``"none"`` uses the values as given (they must
-    be ≥ 0).  A column whose values are all equal carries no information: its
-    entropy is 1 and its weight 0.
+    be ≥ 0, all higher-is-better): ``p_ij = x_ij / Σ_i x_ij``, the form of Shannon
+    entropy most English papers use (Xu 2004; Hwang & Yoon).  A column whose values
+    are all equal carries no information: its entropy is 1 and its weight 0.
     """
     x = np.asarray(table, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] == 0:
@@ -299,6 +300,11 @@ def entropy_weights(
     elif normalize == "none":
         if np.any(x < 0):
             raise BadWeightTable("normalize='none' needs values ≥ 0", hint="use normalize='minmax'")
+        if any(d is Direction.LOWER_BETTER for d in dirs):
+            raise BadWeightTable(
+                "normalize='none' uses the values as they are: it has no lower-is-better columns",
+                hint="use normalize='minmax', or turn those columns round first",
+            )
         y = x
     else:
         raise BadWeightTable(f"unknown normalisation {normalize!r}", hint="use 'minmax' or 'none'")
