@@ -13,6 +13,7 @@ import pytest
 
 from zhengai.errors import ConcurrencyConflict
 from zhengai.model import Subject
+from zhengai.model.loop import UnknownState
 from zhengai.spiral import (
     GuardInputs,
     Spiral,
@@ -102,6 +103,13 @@ def test_batch_move_equals_the_in_memory_result(store: Store, h: Any) -> None:
     assert {k: v.state for k, v in replayed.items()} == {
         s.subject_id: s.state for s in SPIRAL.subjects_of(loaded) if s.state != "draft"
     }
+    # rows in a state the definition does not know are refused, not silently coded
+    store.start_spirals("radar", "bogus", subjects=["M00"])
+    with pytest.raises(UnknownState) as info:
+        StoredSpiral(Spiral(shipped_loop("radar")), store).load()
+    assert info.value.message == (
+        "1 subject(s) on loop 'radar' are in a state the loop 'radar' does not have: M00"
+    )
 
 
 def test_two_writers_one_wins_the_other_conflicts(store: Store, db_url: str, h: Any) -> None:

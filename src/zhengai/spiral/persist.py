@@ -21,11 +21,12 @@ from datetime import UTC, date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.engine import Connection
 
 from zhengai.errors import ConcurrencyConflict
 from zhengai.model.action import ActionStatus
+from zhengai.model.loop import UnknownState
 from zhengai.model.period import Period
 from zhengai.spiral.actions import decide, next_status
 from zhengai.spiral.audit import AuditRecord, replay
@@ -187,40 +188,59 @@ class StoredSpiral:
     ) -> SpiralStates:
         """The loop's stored states as columns, ordered by subject id.
 
-        ``entered_at`` is read only on request (for :func:`~zhengai.spiral.stuck`):
-        converting a million timestamps costs more than the move itself, and a move
-        does not need them (the store stamps the moved rows).  Unread, it is NaT.
+        States come back as codes computed in SQL (``CASE``), and the rows are read
+        straight from the driver's cursor: at a million rows, SQLAlchemy's row objects
+        and a Python-side string-to-code mapping cost more than the move itself.
+        ``entered_at`` is read only on request (for :func:`~zhengai.spiral.stuck`);
+        a move does not need it (the store stamps the moved rows).  Unread, it is NaT.
         """
         c = spiral_states.c
-        columns = [c.subject_id, c.state, c.small_state, c.cycle]
-        if entered_at:
-            columns.append(c.entered_at)
+        state_code = case(
+            {s: i for i, s in enumerate(self.spiral.state_ids)}, value=c.state, else_=-2
+        )
+        small_code = case(
+            {s: i for i, s in enumerate(self.spiral.small_ids)} or {"": OUTSIDE},
+            value=c.small_state,
+            else_=OUTSIDE,
+        )
         query = (
-            select(*columns)
+            select(c.subject_id, state_code, small_code, c.cycle)
             .where(c.school_id == self.store.school, c.loop_id == self.loop)
             .order_by(c.subject_id)
         )
         if subjects is not None:
             query = query.where(c.subject_id.in_(list(subjects)))
         with self.store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        width = len(columns)
-        cols: tuple[Sequence[Any], ...] = tuple(zip(*rows, strict=True)) if rows else ((),) * width
-        codes = {s: i for i, s in enumerate(self.spiral.state_ids)}
-        small_codes: dict[str | None, int] = {s: i for i, s in enumerate(self.spiral.small_ids)}
-        small_codes[None] = OUTSIDE
-        if entered_at:
-            entered = np.array(
-                [e.astimezone(UTC).replace(tzinfo=None) if e.tzinfo else e for e in cols[4]],
-                dtype="datetime64[s]",
+            result = conn.execute(query)
+            rows: list[tuple[Any, ...]] = list(result.cursor.fetchall()) if result.cursor else []
+            stamps = (
+                conn.execute(
+                    query.with_only_columns(c.entered_at).order_by(None).order_by(c.subject_id)
+                ).scalars()
+                if entered_at
+                else None
             )
-        else:
-            entered = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[s]")
+            entered = (
+                np.array(
+                    [e.astimezone(UTC).replace(tzinfo=None) if e.tzinfo else e for e in stamps],
+                    dtype="datetime64[s]",
+                )
+                if stamps is not None
+                else np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[s]")
+            )
+        n = len(rows)
+        state = np.fromiter((r[1] for r in rows), dtype=np.int16, count=n)
+        if (state < 0).any():
+            unknown = {str(r[0]) for r, code in zip(rows, state, strict=True) if code < 0}
+            raise UnknownState(
+                f"{len(unknown)} subject(s) on loop {self.loop!r} are in a state the loop "
+                f"{self.spiral.definition.id!r} does not have: {', '.join(sorted(unknown)[:5])}",
+            )
         return SpiralStates(
-            np.array(cols[0], dtype=object),
-            _codes(cols[1], codes),
-            _codes(cols[2], small_codes),
-            np.array(cols[3], dtype=np.int32),
+            np.array([r[0] for r in rows], dtype=object),
+            state,
+            np.fromiter((r[2] for r in rows), dtype=np.int16, count=n),
+            np.fromiter((r[3] for r in rows), dtype=np.int32, count=n),
             entered,
         )
 
@@ -313,16 +333,6 @@ def _record(t: Transition) -> AuditRecord:
         t.reason,
         tuple(t.guards),
     )
-
-
-def _codes(values: Sequence[Any], codes: dict[Any, int]) -> np.ndarray[Any, np.dtype[np.int16]]:
-    # Few distinct states: map the unique values, then broadcast back (no per-row dict).
-    if not values:
-        return np.zeros(0, dtype=np.int16)
-    array = np.array(values, dtype=object)
-    uniques, inverse = np.unique(array.astype(str), return_inverse=True)
-    lookup = {str(k): v for k, v in codes.items()}
-    return np.array([lookup[u] for u in uniques], dtype=np.int16)[inverse]
 
 
 def _json(values: Any) -> list[float | None]:
