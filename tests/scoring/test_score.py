@@ -648,7 +648,7 @@ class TestOutputs:
             rank_bands=[{"label": "奖励", "top": 0.5}],
         )
         subjects = [
-            Subject(id=f"m{i}", level="major", attributes={"college": c})
+            Subject(id=f"m{i}", level="department", attributes={"college": c})
             for i, c in enumerate(["A", "A", "B", "B"])
         ]
         r = score(sc, subjects, values={"x": np.array([10.0, 20.0, 30.0, 40.0])})
@@ -709,7 +709,7 @@ class TestObservationInput:
             ]
         )
         subjects = Subjects.from_subjects(
-            [Subject(id="a", level="major"), Subject(id="b", level="major")]
+            [Subject(id="a", level="department"), Subject(id="b", level="department")]
         )
         result = score(sc, subjects, obs, "2025-2026")
         # a: delta +4 ≥ 0 → 100; sat 0.3·90 + 0.7·60 = 69 → 84.5.
@@ -769,3 +769,19 @@ def test_gap_to_refuses_a_subject_without_score_and_a_top_subject() -> None:
     with pytest.raises(UnknownBandOrScore, match="b is in the top grade already"):
         top.gap_to("b")
     assert top.gap_to("a", 60).reached
+
+
+def test_subjects_are_narrowed_to_the_scorecards_level() -> None:
+    sc = card([leaf("x", {"kind": "linear", "floor": 0, "target": 100})])  # level: department
+    subjects = [
+        Subject(id="学校", level="school"),
+        Subject(id="机电系", level="department", parent_id="学校"),
+        Subject(id="信息系", level="部门", parent_id="学校"),
+    ]
+    obs = [
+        Observation(subject_id=s, indicator="x", period=Period.parse("2025-2026"), value=v)
+        for s, v in (("学校", 99.0), ("机电系", 60.0), ("信息系", 80.0))
+    ]
+    result = score(sc, subjects, obs, "2025-2026")
+    assert result.subject_ids.tolist() == ["机电系", "信息系"]
+    assert result.total.tolist() == [60.0, 80.0]

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from zhengai.data import Observations, Subjects
 from zhengai.errors import Where, did_you_mean
 from zhengai.expr import Expression, Frame, ir
-from zhengai.model import Direction, IndicatorCatalog, Observation, Period, Subject
+from zhengai.model import Direction, IndicatorCatalog, Level, Observation, Period, Subject
 from zhengai.model.scorecard import (
     MAX_POINTS,
     AHPWeighting,
@@ -195,9 +195,16 @@ def _ahp(spec: AHPWeighting, labels: list[str], path: str) -> AHPResult:
 
 
 def _population(
-    subjects: Subjects | Sequence[Subject] | Sequence[str] | ArrayLike, rank_within: str | None
+    subjects: Subjects | Sequence[Subject] | Sequence[str] | ArrayLike,
+    rank_within: str | None,
+    level: Level,
 ) -> tuple[NDArray[np.object_], NDArray[np.object_] | None, Subjects | None]:
-    """Subject ids, the ranking partition (attribute ``rank_within``) and a Subjects table."""
+    """Subject ids, the ranking partition (attribute ``rank_within``) and a Subjects table.
+
+    Subjects that carry a level are narrowed to the scorecard's level (a department
+    scorecard given the whole school scores the departments); plain ids are taken as
+    they are.
+    """
     if isinstance(subjects, Subjects):
         table = subjects
     elif isinstance(subjects, np.ndarray) and subjects.dtype.kind in "UO":
@@ -212,6 +219,7 @@ def _population(
             plain: NDArray[np.object_] = np.array([str(s) for s in items], dtype=object)
             return plain, None, None
         table = Subjects.from_subjects(items)
+    table = table.of_level(level)
     keys: NDArray[np.object_] | None = None
     if rank_within is not None:
         try:
@@ -749,9 +757,10 @@ def score(
 ) -> ScoreSet:
     """Score a whole population on a scorecard for one period.
 
-    ``subjects`` are :class:`~zhengai.model.Subject` objects (their attribute
-    ``rank_within`` partitions the ranking), a :class:`~zhengai.data.Subjects`
-    table or plain ids.  The data come from ``observations`` of ``period`` —
+    ``subjects`` are :class:`~zhengai.model.Subject` objects or a
+    :class:`~zhengai.data.Subjects` table — narrowed to the scorecard's level, their
+    attribute ``rank_within`` partitioning the ranking — or plain ids.  The data
+    come from ``observations`` of ``period`` —
     :class:`~zhengai.data.Observations`, :class:`~zhengai.model.Observation`
     rows or a long-form DataFrame (``subject_id, indicator, period, value[,
     source]``), where an observation's ``source`` feeds a sourced leaf — or from
@@ -767,7 +776,7 @@ def score(
         if isinstance(scorecard, CompiledScorecard)
         else compile_scorecard(scorecard, catalog)
     )
-    ids, keys, table = _population(subjects, plan.scorecard.rank_within)
+    ids, keys, table = _population(subjects, plan.scorecard.rank_within, plan.scorecard.level)
     if partition is not None:
         keys = np.asarray(partition, dtype=object)
         if keys.shape != ids.shape:
