@@ -166,7 +166,7 @@ def _kill_other_sessions(db_url: str) -> None:
             conn.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE state = 'idle in transaction' AND query LIKE 'COPY zg_tmp_ingest_%'"
+                    "WHERE state = 'idle in transaction' AND query LIKE 'COPY zg\\_%'"
                 )
             )
         else:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -240,7 +241,14 @@ def ingest(
     progress: ProgressCallback | None,
     now: datetime,
 ) -> IngestResult:
-    """Stage, then insert the new rows; see :meth:`zhengai.store.Store.ingest`."""
+    """Load the rows; see :meth:`zhengai.store.Store.ingest`.
+
+    When none of the periods holds data of this school yet (the usual case: a new
+    term's data), the rows go straight into the observations table: nothing can be
+    a re-submission and nothing is superseded.  Otherwise they are staged in a
+    temporary table and moved by one ``INSERT … SELECT`` with the idempotence
+    anti-join.  Both paths run under the school's ingest lock.
+    """
     if batch_size < 1:
         raise BadObservations(f"batch_size must be at least 1, got {batch_size}")
     started = perf_counter()
@@ -249,21 +257,28 @@ def ingest(
     if total == 0:
         return IngestResult(0, 0, perf_counter() - started)
     kind = family(conn.dialect.name)
-    staging = temp_table(
-        "ingest",
-        Column("subject_id", String(128)),
-        Column("indicator", String(64)),
-        Column("period", String(16)),
-        Column("value", Double),
-        Column("source", String(255)),
-        Column("recorded_at", UtcDateTime()),
-    )
+    cols["period"] = [str(p) for p in _texts(cols["period"], "period", 0)]
+    periods = _period_table(set(cols["period"]), cols["period"], 0)
     _lock_school(conn, school)
     try:
-        staging.create(conn)
-        with dropping(conn, staging):
-            periods = _stage(conn, kind, staging, cols, batch_size, progress, total)
-            added = _insert_new(conn, school, staging, periods, now)
+        if not _any_stored(conn, school, periods.values()):
+            direct = _Direct(school, periods, now, kind)
+            _load_batches(conn, kind, direct, cols, batch_size, progress)
+            added = total
+        else:
+            staging = temp_table(
+                "ingest",
+                Column("subject_id", String(128)),
+                Column("indicator", String(64)),
+                Column("period", String(16)),
+                Column("value", Double),
+                Column("source", String(255)),
+                Column("recorded_at", UtcDateTime()),
+            )
+            staging.create(conn)
+            with dropping(conn, staging):
+                _load_batches(conn, kind, _Staged(staging.name, kind), cols, batch_size, progress)
+                added = _insert_new(conn, school, staging, periods, now)
     except BaseException:
         # Best effort: a dead connection takes its lock with it.
         with suppress(SQLAlchemyError):
@@ -273,34 +288,127 @@ def ingest(
     return IngestResult(total, added, perf_counter() - started)
 
 
-def _stage(
+class _Staged:
+    """Rows for the staging table: the input columns as they are."""
+
+    def __init__(self, table: str, kind: str) -> None:
+        self.table = table
+        self.columns: tuple[str, ...] = _COLUMNS
+        self.pg_types: tuple[str, ...] = (
+            "varchar",
+            "varchar",
+            "varchar",
+            "float8",
+            "varchar",
+            "timestamp",
+        )
+        self.kind = kind
+
+    def rows(self, batch: dict[str, list[Any]]) -> Iterable[tuple[Any, ...]]:
+        times = batch["recorded_at"]
+        if self.kind == "sqlite":
+            times = [None if t is None else t.strftime(_SQLITE_TIME) for t in times]
+        return zip(
+            batch["subject_id"],
+            batch["indicator"],
+            batch["period"],
+            batch["value"],
+            batch["source"],
+            times,
+            strict=True,
+        )
+
+
+class _Direct:
+    """Rows for the observations table itself, with the derived period columns."""
+
+    columns: tuple[str, ...] = (
+        "school_id",
+        "subject_id",
+        "indicator",
+        "period",
+        "period_kind",
+        "period_ordinal",
+        "value",
+        "source",
+        "recorded_at",
+    )
+    pg_types: tuple[str, ...] = (
+        *("varchar",) * 5,
+        "int4",
+        "float8",
+        "varchar",
+        "timestamp",
+    )
+
+    def __init__(self, school: str, periods: dict[str, Period], now: datetime, kind: str) -> None:
+        self.table = observations.name
+        self.school = school
+        self.kind = kind
+        self.canonical = {text_: str(p) for text_, p in periods.items()}
+        self.kinds = {text_: p.kind.value for text_, p in periods.items()}
+        self.ordinals = {text_: p.ordinal for text_, p in periods.items()}
+        self.now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+    def rows(self, batch: dict[str, list[Any]]) -> Iterable[tuple[Any, ...]]:
+        period = batch["period"]
+        times = batch["recorded_at"]
+        # C-level maps and repeats, not Python loops: this runs per row of a 10M-row load.
+        now = self.now.strftime(_SQLITE_TIME) if self.kind == "sqlite" else self.now
+        if times.count(None) == len(times):
+            times = [now] * len(times)
+        elif self.kind == "sqlite":
+            times = [now if t is None else t.strftime(_SQLITE_TIME) for t in times]
+        else:
+            times = [now if t is None else t for t in times]
+        return zip(
+            repeat(self.school, len(period)),
+            batch["subject_id"],
+            batch["indicator"],
+            map(self.canonical.__getitem__, period),
+            map(self.kinds.__getitem__, period),
+            map(self.ordinals.__getitem__, period),
+            batch["value"],
+            batch["source"],
+            times,
+            strict=True,
+        )
+
+
+class _Shape(Protocol):
+    table: str
+    columns: tuple[str, ...]
+    pg_types: tuple[str, ...]
+
+    def rows(self, batch: dict[str, list[Any]]) -> Iterable[tuple[Any, ...]]: ...
+
+
+def _load_batches(
     conn: Connection,
     kind: str,
-    staging: Table,
+    shape: _Shape,
     cols: dict[str, Any],
     batch_size: int,
     progress: ProgressCallback | None,
-    total: int,
-) -> dict[str, Period]:
+) -> None:
+    """Convert and load ``batch_size`` rows at a time with the driver's fastest path."""
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    periods: dict[str, Period] = {}
+    total = len(cols["subject_id"])
     cursor = dbapi.cursor()
     try:
         for start in range(0, total, batch_size):
             stop = min(start + batch_size, total)
-            subject = _texts(cols["subject_id"][start:stop], "subject_id", start)
-            indicator = _texts(cols["indicator"][start:stop], "indicator", start)
-            period = [str(p) for p in _texts(cols["period"][start:stop], "period", start)]
-            periods.update(_period_table(set(period) - periods.keys(), period, start))
-            value = _values(cols["value"][start:stop])
-            source = _texts(cols["source"][start:stop], "source", start)
-            times: list[Any] = _times(cols["recorded_at"][start:stop])
-            if kind == "sqlite":
-                times = [None if t is None else t.strftime(_SQLITE_TIME) for t in times]
-            rows = zip(subject, indicator, period, value, source, times, strict=True)
+            batch = {
+                "subject_id": _texts(cols["subject_id"][start:stop], "subject_id", start),
+                "indicator": _texts(cols["indicator"][start:stop], "indicator", start),
+                "period": cols["period"][start:stop],
+                "value": _values(cols["value"][start:stop]),
+                "source": _texts(cols["source"][start:stop], "source", start),
+                "recorded_at": _times(cols["recorded_at"][start:stop]),
+            }
             try:
-                _load(cursor, kind, staging.name, rows)
+                _load(cursor, kind, shape, shape.rows(batch))
             except conn.dialect.loaded_dbapi.Error as exc:
                 raise _wrapped(conn, cursor, exc) from exc
             if progress is not None:
@@ -308,20 +416,21 @@ def _stage(
     finally:
         with suppress(Exception):
             cursor.close()
-    return periods
 
 
-def _load(cursor: Any, kind: str, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Load rows into the staging table with the driver's fastest path."""
-    names = ", ".join(_COLUMNS)
+def _load(cursor: Any, kind: str, shape: _Shape, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Load rows with the driver's fastest path."""
+    names = ", ".join(shape.columns)
     if kind == "postgresql":
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        # Binary COPY: about twice as fast as text, nothing to escape.
+        with cursor.copy(f"COPY {shape.table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(shape.pg_types))
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join(["?" if kind == "sqlite" else "%s"] * len(_COLUMNS))
+    marks = ", ".join(["?" if kind == "sqlite" else "%s"] * len(shape.columns))
     # PyMySQL rewrites this into multi-row INSERTs; sqlite3 loops in C.
-    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+    cursor.executemany(f"INSERT INTO {shape.table} ({names}) VALUES ({marks})", list(rows))
 
 
 def _wrapped(conn: Connection, cursor: Any, exc: Any) -> StatementError:
@@ -372,21 +481,16 @@ def _insert_new(
         s.source,
         recorded,
     ]
-    if not _any_stored(conn, school, periods.values()):
-        # New periods (the usual case): nothing to skip and nothing superseded.
-        source_rows = select(*columns, literal(None, observations.c.supersedes.type))
-    else:
-        # Some of these periods hold data already: skip exact re-submissions and link
-        # each new version to the newest one stored for its key.
-        newest = select(func.max(o.c.id)).where(same_key).scalar_subquery()
-        source_rows = select(*columns, newest).where(
-            ~exists().where(
-                same_key,
-                o.c.value.is_not_distinct_from(s.value),
-                o.c.source.is_not_distinct_from(s.source),
-                or_(s.recorded_at.is_(None), o.c.recorded_at == s.recorded_at),
-            )
+    # Skip exact re-submissions and link each new version to the newest one stored.
+    newest = select(func.max(o.c.id)).where(same_key).scalar_subquery()
+    source_rows = select(*columns, newest).where(
+        ~exists().where(
+            same_key,
+            o.c.value.is_not_distinct_from(s.value),
+            o.c.source.is_not_distinct_from(s.source),
+            or_(s.recorded_at.is_(None), o.c.recorded_at == s.recorded_at),
         )
+    )
     target = [
         "school_id",
         "subject_id",

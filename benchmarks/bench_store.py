@@ -1,0 +1,227 @@
+"""Store: bulk ingest of state data against a plain load of the same rows.
+
+``N`` students × 20 indicators for one term (quick: 5,000 × 20 = 100k rows; full:
+500,000 × 20 = 10M), measured in the same run on SQLite and PostgreSQL:
+
+* **zhengai**: ``Store.ingest`` of a columnar ``zhengai.data.Observations`` —
+  staging (``COPY`` on PostgreSQL, ``executemany`` on SQLite), period parsing,
+  the idempotence check, ``supersedes`` links and the read index, in one
+  transaction;
+* **plain load**: the driver's own ``COPY`` / ``executemany`` of the same rows
+  into a bare table with the same columns and no index (the ceiling);
+* **plain + index**: the same plain load into a table that carries the store's
+  read index (what any real schema pays);
+* **re-submission**: ``Store.ingest`` of the same rows again (adds nothing).
+
+PostgreSQL is skipped (with the reason) when ``ZHENGAI_BENCH_POSTGRES_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``) cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from zhengai.data import Observations
+from zhengai.store import Store
+
+INDICATORS = 20
+PERIOD = "2025-2026-1"
+PG_URL = os.environ.get(
+    "ZHENGAI_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+COLUMNS = "subject_id, indicator, period, value, source, recorded_at"
+BARE = (
+    "(id INTEGER PRIMARY KEY, subject_id VARCHAR(128), indicator VARCHAR(64), "
+    "period VARCHAR(16), value DOUBLE PRECISION, source VARCHAR(255), recorded_at TIMESTAMP)"
+)
+
+
+def make_data(students: int, seed: int = 7) -> Observations:
+    """``students`` × 20 indicators for one term; about 3% of values missing."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"st{i:07d}" for i in range(students)], dtype=object)
+    indicators = np.array([f"ind_{k:02d}" for k in range(INDICATORS)], dtype=object)
+    values = rng.random(students * INDICATORS)
+    values[rng.random(values.size) < 0.03] = np.nan
+    n = students * INDICATORS
+    return Observations(
+        np.repeat(ids, INDICATORS),
+        np.tile(indicators, students),
+        np.full(n, PERIOD, dtype=object),
+        values,
+        np.full(n, "7.2", dtype=object),
+    )
+
+
+def _rows(data: Observations) -> list[tuple[Any, ...]]:
+    values = data.value.astype(object)
+    values[np.isnan(data.value)] = None
+    return list(
+        zip(
+            data.subject_id.tolist(),
+            data.indicator.tolist(),
+            data.period.tolist(),
+            values.tolist(),
+            data.source.tolist(),
+            [None] * len(values),
+            strict=True,
+        )
+    )
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _plain_sqlite(path: Path, data: Observations, *, index: bool) -> float:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"CREATE TABLE plain {BARE}")
+    if index:
+        conn.execute("CREATE INDEX plain_key ON plain (period, indicator, subject_id)")
+
+    def load() -> None:
+        rows = _rows(data)
+        conn.executemany(f"INSERT INTO plain ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.commit()
+
+    seconds = _timed(load)
+    conn.close()
+    return seconds
+
+
+def _plain_postgres(url: str, data: Observations, *, index: bool) -> float:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE plain {BARE.replace('INTEGER PRIMARY KEY', 'BIGSERIAL PRIMARY KEY')}"
+            )
+        )
+        if index:
+            conn.execute(text("CREATE INDEX plain_key ON plain (period, indicator, subject_id)"))
+
+    def load() -> None:
+        rows = _rows(data)
+        with engine.begin() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            # Binary COPY, the fastest plain load psycopg offers: the strictest ceiling.
+            with cursor.copy(f"COPY plain ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["varchar", "varchar", "varchar", "float8", "varchar", "timestamp"])
+                for row in rows:
+                    copy.write_row(row)
+
+    seconds = _timed(load)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE plain"))
+    engine.dispose()
+    return seconds
+
+
+def _ours(url: str, data: Observations) -> tuple[float, float]:
+    store = Store(url, school="bench")
+    store.upgrade()
+    first = store.ingest(data, batch_size=100_000)
+    assert first.added == len(data.value)
+    again = store.ingest(data, batch_size=100_000)
+    assert again.added == 0
+    store.engine.dispose()
+    return first.seconds, again.seconds
+
+
+def _postgres_schema() -> tuple[str, Callable[[], None]] | str:
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    except (SQLAlchemyError, ImportError) as exc:
+        return f"PostgreSQL skipped: cannot reach {PG_URL} ({exc.__class__.__name__})"
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+    return f"{PG_URL}?options=-csearch_path%3D{name}", drop
+
+
+def main(quick: bool) -> str:
+    """Run the ingest comparison and return the Markdown section."""
+    students = 5_000 if quick else 500_000
+    data = make_data(students)
+    n = len(data.value)
+    lines = [
+        "## Store: bulk ingest",
+        "",
+        f"{students:,} students × {INDICATORS} indicators = {n:,} observations, one term, "
+        "one transaction. Rows per second; ratio = plain load time ÷ zhengai time "
+        "(target: zhengai within 2× of the plain load, i.e. ratio ≥ 0.5).",
+        "",
+        "| database | zhengai ingest | plain load (no index) | plain load + index | "
+        "re-submission (adds 0) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+
+    def row(name: str, ours: float, plain: float, indexed: float, again: float) -> str:
+        def rate(seconds: float) -> str:
+            return f"{n / seconds:,.0f}/s ({seconds:.1f} s)"
+
+        return (
+            f"| {name} | {rate(ours)} | {rate(plain)}, ratio {plain / ours:.2f} | "
+            f"{rate(indexed)}, ratio {indexed / ours:.2f} | {rate(again)} |"
+        )
+
+    notes: list[str] = []
+    # The machine is shared: best of three in quick mode (each on a fresh database).
+    reps = 3 if quick else 1
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [_ours(f"sqlite:///{Path(tmp) / f'z{k}.db'}", data) for k in range(reps)]
+        plain = min(_plain_sqlite(Path(tmp) / f"p{k}.db", data, index=False) for k in range(reps))
+        indexed = min(_plain_sqlite(Path(tmp) / f"i{k}.db", data, index=True) for k in range(reps))
+        ours, again = min(r[0] for r in runs), min(r[1] for r in runs)
+        lines.append(row("SQLite (file, WAL)", ours, plain, indexed, again))
+    pg_runs: list[tuple[float, float, float, float]] = []
+    for _ in range(reps):
+        target = _postgres_schema()
+        if isinstance(target, str):
+            notes.append(target)
+            break
+        url, drop = target
+        try:
+            ours, again = _ours(url, data)
+            pg_runs.append(
+                (
+                    ours,
+                    _plain_postgres(url, data, index=False),
+                    _plain_postgres(url, data, index=True),
+                    again,
+                )
+            )
+        finally:
+            drop()
+    if pg_runs:
+        best = [min(r[i] for r in pg_runs) for i in range(4)]
+        lines.append(row("PostgreSQL (binary COPY)", *best))
+    lines += ["", *notes] if notes else []
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(main(quick=True))
