@@ -135,3 +135,7 @@ def test_guard_inputs_must_line_up_with_the_population() -> None:
         spiral.advance(spiral.population(["M1", "M2"]), "set_targets", GuardInputs(n=3))
     assert info.value.code == "loop.guard_inputs_mismatch"
     assert info.value.message == "guard inputs have 3 rows but the population has 2 subjects"
+    with pytest.raises(
+        GuardInputsMismatch, match="one subject needs guard inputs of one row, not 2"
+    ):
+        spiral.trigger(spiral.subject("M1"), "set_targets", GuardInputs(n=2))

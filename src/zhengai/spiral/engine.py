@@ -751,6 +751,11 @@ def _one_row(context: GuardContext | GuardInputs | None) -> GuardInputs:
     if context is None:
         return GuardInputs(n=1)
     if isinstance(context, GuardInputs):
+        if context.n != 1:
+            raise GuardInputsMismatch(
+                f"one subject needs guard inputs of one row, not {context.n}",
+                hint="pass a GuardContext, or use Spiral.advance for a population",
+            )
         return context
     return GuardInputs.from_contexts([context])
 
