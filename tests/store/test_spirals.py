@@ -214,3 +214,25 @@ def test_two_writers_racing_for_one_subject_one_wins(store: Store) -> None:
     assert [(t.from_state, t.to_state, t.trigger) for t in trail] == [
         ("diagnose", "improve", "first")
     ]
+
+
+def test_the_generic_compare_and_set_bumps_the_version_or_conflicts(started: Store) -> None:
+    key = {"subject_id": "st0", "loop_id": LOOP}
+    assert started.compare_and_set("zg_spiral_states", key, 1, {"small_state": "monitor"}) == 2
+    state = started.spiral_state("st0", LOOP)
+    assert state is not None
+    assert (state.small_state, state.version) == ("monitor", 2)
+    with pytest.raises(ConcurrencyConflict) as err:
+        started.compare_and_set("zg_spiral_states", key, 1, {"small_state": "warn"})
+    assert err.value.message == (
+        f"zg_spiral_states row school_id={started.school!r}, subject_id='st0', "
+        "loop_id='five_step' is at version 2, not 1; another writer changed it first and "
+        "this transaction was rolled back"
+    )
+    with pytest.raises(RowNotFound) as missing:
+        started.compare_and_set("zg_spiral_states", {"subject_id": "x", "loop_id": LOOP}, 1, {})
+    assert missing.value.code == "store.not_found"
+    # Another school's row with the same key is invisible: the store adds its school_id.
+    other = started.for_school(f"{started.school}-b")
+    with pytest.raises(RowNotFound):
+        other.compare_and_set("zg_spiral_states", key, 2, {"small_state": "warn"})

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -25,11 +25,13 @@ from zhengai.store.errors import (
     BadStoreURL,
     ConnectionLost,
     IntegrityViolation,
+    RowNotFound,
     SchemaNotUpgraded,
     SchemaOutOfDate,
     SchemaTooNew,
 )
 from zhengai.store.ingest import ObservationInput, ProgressCallback, StoredObservations
+from zhengai.store.locking import compare_and_set
 from zhengai.store.records import (
     ActionEvent,
     ActionRecord,
@@ -38,7 +40,7 @@ from zhengai.store.records import (
     SpiralState,
     Transition,
 )
-from zhengai.store.schema import indicators, packs, schools, subjects
+from zhengai.store.schema import indicators, metadata, packs, schools, subjects
 from zhengai.store.types import utcnow
 
 __all__ = ["Store"]
@@ -225,6 +227,31 @@ class Store:
         insert_ignore(
             conn, schools, [{"id": self._school, "name": self._school, "created_at": utcnow()}]
         )
+
+    # -- optimistic locking ------------------------------------------------------------
+    def compare_and_set(
+        self,
+        table: str | Table,
+        key: Mapping[str, Any],
+        expected_version: int,
+        values: Mapping[str, Any],
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """Update one row of a versioned table if nobody changed it since ``expected_version``.
+
+        ``table`` is a table of :mod:`zhengai.store.schema` (``zg_spiral_states``,
+        ``zg_actions``) or its name; ``key`` names the row without ``school_id``,
+        which the store adds.  Returns the new version; a stale version raises
+        :class:`ConcurrencyConflict` and the transaction rolls back.
+        """
+        resolved = metadata.tables[table] if isinstance(table, str) else table
+        if "version" not in resolved.c:
+            raise RowNotFound(f"table {resolved.name} has no version column to lock on")
+        with self._tx(conn) as c:
+            return compare_and_set(
+                c, resolved, {"school_id": self._school, **key}, expected_version, values
+            )
 
     # -- schools ----------------------------------------------------------------------------
     def add_school(self, name: str) -> None:
