@@ -290,6 +290,7 @@ class TestTasks:
         # c: no tasks → missing.
         assert result.total[:2].tolist() == pytest.approx([77.5, 75.0])
         assert np.isnan(result.total[2])
+        assert result.partial.tolist() == [False, True, False]  # b's B task lacks quality
         assert result.task_class_scores[("tasks", "A")][0] == pytest.approx(79.0)
         assert np.isnan(result.task_class_scores[("tasks", "C")][1])
 

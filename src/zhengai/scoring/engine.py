@@ -463,6 +463,8 @@ class _Scorer:
         self.extra: dict[tuple[str, str], FloatArray] = {}
         self.derived = dict(plan.derived)
         self.missing = np.zeros((len(plan.leaves), self.n), dtype=bool)
+        # Scored, but from incomplete inputs below leaf level (a task without its quality score).
+        self.incomplete = np.zeros(self.n, dtype=bool)
 
     def _rows_needed(self) -> int:
         rows = 3 + len(self.plan.nodes)
@@ -492,7 +494,7 @@ class _Scorer:
         scored = total
         failed = np.isnan(total)
         partial = (
-            self.missing.any(axis=0) & ~failed
+            (self.missing.any(axis=0) | self.incomplete) & ~failed
             if self.policy == "exclude"
             else np.zeros(self.n, bool)
         )
@@ -649,6 +651,10 @@ class _Scorer:
                     tot > 0, (np.nan_to_num(stacked) * wa).sum(axis=1) / tot, np.nan
                 )
         valid = subject >= 0
+        if self.policy == "exclude":
+            # A task scored without one of its parts makes the subject's score partial.
+            gappy = np.asarray(np.isnan(stacked).any(axis=1))[valid]
+            self.incomplete |= np.bincount(subject[valid], weights=gappy, minlength=self.n) > 0
         k = len(classes)
         flat = subject[valid] * k + code[valid]
         ts = task_score[valid]
