@@ -42,6 +42,7 @@ from zhengai.model import (
     Tier,
 )
 from zhengai.packs import Pack, load_pack
+from zhengai.scoring import Scorecard, ScoreSet, ahp, combined, entropy_weights, score
 
 __version__ = "0.1.0"
 
@@ -67,6 +68,8 @@ __all__ = [
     "PackError",
     "Period",
     "PeriodKind",
+    "ScoreSet",
+    "Scorecard",
     "ScoringError",
     "StoreError",
     "Subject",
@@ -77,9 +80,13 @@ __all__ = [
     "Where",
     "ZhengaiError",
     "__version__",
+    "ahp",
     "check_observations",
     "check_subjects",
+    "combined",
+    "entropy_weights",
     "load_observations",
     "load_pack",
     "load_subjects",
+    "score",
 ]
