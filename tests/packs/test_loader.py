@@ -327,3 +327,28 @@ def test_loop_expression_guards_compile_at_load(write_pack: WritePack) -> None:
         load_pack(write_pack(files={"loops/mini.yaml": text}))
     assert (caught.value.where.file, caught.value.where.line) == ("loops/mini.yaml", 13)
     assert caught.value.where.field == "transitions[0].guards[0].expr"
+
+
+def test_scorecard_expressions_compile_at_load(write_pack: WritePack) -> None:
+    pytest.importorskip("zhengai.model.scorecard")
+    from zhengai.packs import BadExpression
+
+    card = """\
+    id: card
+    name: 考核
+    level: 学生
+    indicators:
+      - id: a
+        weight: 1
+        value: 到课律 * 100
+        scoring: {kind: linear, floor: 60, target: 100}
+    """
+    with pytest.raises(BadExpression) as caught:
+        load_pack(write_pack(files={"scorecards/card.yaml": card}))
+    where = caught.value.where
+    assert (where.file, where.line, where.field) == (
+        "scorecards/card.yaml",
+        7,
+        "indicators[0].value",
+    )
+    assert caught.value.hint == "did you mean '到课率'?"

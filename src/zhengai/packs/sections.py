@@ -78,18 +78,25 @@ def _loop_expressions(definition: Any) -> Iterator[ExpressionSite]:
                     yield (*prefix, i, "guards", j, "expr"), text
 
 
-def _optional_model(module: str, name: str) -> type[BaseModel] | None:
+def _optional(module: str, name: str) -> Any:
     # Scorecard and loop definitions are written by other parts of zhengai.model;
-    # until a module exists its section is validated only as raw mappings with ids.
+    # without them a section is validated only as raw mappings with ids.
     try:
-        found = getattr(importlib.import_module(module), name, None)
+        return getattr(importlib.import_module(module), name, None)
     except ImportError:
         return None
+
+
+def _model(found: Any) -> type[BaseModel] | None:
     return found if isinstance(found, type) and issubclass(found, BaseModel) else None
 
 
 register_section("catalog", DiagnosisCatalog)
-register_section("scorecards", _optional_model("zhengai.model.scorecard", "Scorecard"))
 register_section(
-    "loops", _optional_model("zhengai.model.loop", "LoopDefinition"), _loop_expressions
+    "scorecards",
+    _model(_optional("zhengai.model.scorecard", "Scorecard")),
+    _optional("zhengai.model.scorecard", "scorecard_expressions"),
+)
+register_section(
+    "loops", _model(_optional("zhengai.model.loop", "LoopDefinition")), _loop_expressions
 )
