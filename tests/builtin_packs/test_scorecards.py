@@ -27,3 +27,27 @@ def test_changzhou_rewards_the_top_15_percent_and_holds_the_bottom_10_percent_to
     assert list(result.band[:2]) == ["问责"] * 2
     assert result.total[0] == 0.0  # every leaf at its floor
     assert result.total[-1] == 100.0  # every leaf at its target
+
+
+def test_shanghai_teachers_compare_current_values_with_their_own_targets() -> None:
+    pack = load_pack("shanghai-chengjian")
+    card = pack.sections["scorecards"]["teacher_goal_attainment"]
+    ids = ["met", "half", "short"]
+    values = {
+        "student_evaluation": np.array([0.90, 0.70, 0.50]),
+        "course_teaching_score": np.array([90.0, 75.0, 60.0]),
+        "teacher_training_hours": np.array([40.0, 20.0, 0.0]),
+    }
+    # Each teacher's own targets (教师自我发展规划): the same here, so only values differ.
+    goals = {
+        "target": {
+            "student_evaluation": np.full(3, 0.90),
+            "course_teaching_score": np.full(3, 90.0),
+            "teacher_training_hours": np.full(3, 40.0),
+        }
+    }
+    result = score(card, ids, values=values, goals=goals, catalog=pack.catalog)
+    assert list(result.grade) == ["达成", "未达成", "未达成"]
+    assert result.total[0] == 100.0
+    assert result.total[1] == 50.0  # halfway from each floor to each target
+    assert result.total[2] == 0.0
