@@ -332,3 +332,16 @@ def test_peer_group_must_be_an_attribute(write_pack: WritePack) -> None:
     rules = RULES_YAML_WITH("peer_group: majr")
     error = _error(write_pack(files={"rules/student.yaml": rules}), DanglingReference)
     assert (error.where.line, error.where.field) == (7, "rules[0].peer_group")
+
+
+def test_indicator_of_another_level(write_pack: WritePack) -> None:
+    from zhengai.packs import LevelMismatch
+
+    error = _error(
+        write_pack(files={"rules/student.yaml": RULE.replace("学生", "教师")}), LevelMismatch
+    )
+    assert error.code == "pack.level_mismatch"
+    assert str(error) == (
+        "rules/student.yaml:5 rules[0].when: indicator '到课率' exists for 学生, "
+        "not for the rule's level 教师"
+    )

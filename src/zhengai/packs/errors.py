@@ -15,6 +15,7 @@ __all__ = [
     "DuplicateId",
     "DuplicateKey",
     "ExtendsCycle",
+    "LevelMismatch",
     "PackNotFound",
     "PackSchemaError",
     "PackSelfTestError",
@@ -57,6 +58,12 @@ class ExtendsCycle(PackError):
     """Packs that extend each other in a circle."""
 
     code = "pack.extends_cycle"
+
+
+class LevelMismatch(PackError):
+    """A rule reads an indicator that its catalog defines only for other levels."""
+
+    code = "pack.level_mismatch"
 
 
 class UnknownSeverity(PackError):

@@ -40,6 +40,7 @@ from zhengai.packs.errors import (
     DanglingReference,
     DuplicateId,
     ExtendsCycle,
+    LevelMismatch,
     PackNotFound,
     PackSchemaError,
     UnknownSeverity,
@@ -500,6 +501,7 @@ class _Composer:
                 )
             expression = _compile(step.when, where(*when_path), catalog, attributes, constants)
             _require_condition(expression, where(*when_path))
+            _require_level(rule, expression, catalog, where(*when_path))
             steps.append(CompiledStep(step.severity, rank[step.severity], expression))
         if rule.peer_group is not None and rule.peer_group not in attributes:
             raise DanglingReference(
@@ -628,6 +630,20 @@ def _require_condition(expression: Expression, where: Where) -> None:
             f"a rule condition must be true or false, this is a {getattr(kind, 'value', kind)}",
             where=where,
         )
+
+
+def _require_level(
+    rule: WarningRule, expression: Expression, catalog: IndicatorCatalog, where: Where
+) -> None:
+    for ident in _indicator_ids(expression, catalog):
+        indicator = catalog.get(ident)
+        if indicator is not None and indicator.levels and rule.level not in indicator.levels:
+            levels = "、".join(level.label for level in indicator.levels)
+            raise LevelMismatch(
+                f"indicator {indicator.name!r} exists for {levels}, "
+                f"not for the rule's level {rule.level.label}",
+                where=where,
+            )
 
 
 def _names(expression: Expression) -> tuple[str, ...]:
