@@ -51,3 +51,28 @@ def test_shanghai_teachers_compare_current_values_with_their_own_targets() -> No
     assert result.total[0] == 100.0
     assert result.total[1] == 50.0  # halfway from each floor to each target
     assert result.total[2] == 0.0
+
+
+def test_major_radar_scores_results_against_each_majors_own_targets() -> None:
+    pack = load_pack("major-radar")
+    card = pack.sections["scorecards"]["major_annual_review"]
+    ids = ["excellent", "basic", "behind"]
+    values = {
+        "initial_employment_rate": np.array([0.95, 0.95, 0.70]),
+        "relevant_employment_rate": np.array([0.80, 0.80, 0.40]),
+        "enterprise_satisfaction": np.array([0.90, 0.90, 0.60]),
+        "radar_approach_rating": np.array([1.0, 2.0, 3.0]),
+        "radar_deploy_rating": np.array([1.0, 2.0, 3.0]),
+        "radar_assess_rating": np.array([1.0, 2.0, 3.0]),
+    }
+    goals = {
+        "target": {
+            "initial_employment_rate": np.full(3, 0.95),
+            "relevant_employment_rate": np.full(3, 0.80),
+            "enterprise_satisfaction": np.full(3, 0.90),
+        }
+    }
+    result = score(card, ids, values=values, goals=goals, catalog=pack.catalog)
+    # results at target (40) + three ratings: 达成 3 × 20 = 100; 基本达成 3 × 14 = 82; 0.
+    assert np.allclose(result.total, [100.0, 82.0, 0.0])
+    assert list(result.grade) == ["卓越", "良好", "待改进"]
