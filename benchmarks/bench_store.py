@@ -161,9 +161,15 @@ def _postgres_schema() -> tuple[str, Callable[[], None]] | str:
     return f"{PG_URL}?options=-csearch_path%3D{name}", drop
 
 
-def main(quick: bool) -> str:
-    """Run the ingest comparison and return the Markdown section."""
-    students = 5_000 if quick else 500_000
+def main(quick: bool, students: int | None = None) -> str:
+    """Run the ingest comparison and return the Markdown section.
+
+    ``students`` overrides the size (× 20 indicators); otherwise quick is 5,000
+    students (100k rows) and full 500,000 (10M rows), or ``ZHENGAI_BENCH_STORE_STUDENTS``.
+    """
+    if students is None:
+        from_env = os.environ.get("ZHENGAI_BENCH_STORE_STUDENTS")
+        students = int(from_env) if from_env else 5_000 if quick else 500_000
     data = make_data(students)
     n = len(data.value)
     lines = [
@@ -224,4 +230,10 @@ def main(quick: bool) -> str:
 
 
 if __name__ == "__main__":
-    print(main(quick=True))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=None, help="students (× 20 indicators)")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(main(quick=args.quick, students=args.students))

@@ -209,6 +209,16 @@ def test_a_killed_connection_halfway_leaves_the_store_as_it_was(store: Store) ->
         ),
         ({"subject_id": ["a", ""]}, "store.bad_observations", "observation 2 has no subject_id"),
         ({"value": [1.0]}, "store.bad_observations", "column value has 1 values for 2 subject ids"),
+        (
+            {"value": [1.0, "很好"]},
+            "store.bad_observations",
+            "observation 2 has value '很好', which is not a number",
+        ),
+        (
+            {"subject_id": ["a", "x" * 129]},
+            "store.bad_observations",
+            "observation 2 has a subject_id longer than 128 characters",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_its_row(

@@ -183,12 +183,21 @@ def _columns(data: ObservationInput) -> dict[str, Any]:
     return cols
 
 
-def _values(column: Any) -> list[float | None]:
+def _values(column: Any, offset: int) -> list[float | None]:
     """Floats with NaN turned into None (missing is NULL, never NaN, in the database)."""
     try:
         floats = np.asarray(column, dtype=np.float64)
     except (TypeError, ValueError):
-        floats = np.array([np.nan if v is None else v for v in column], dtype=np.float64)
+        # Only on bad input: find the first cell that is not a number, for the message.
+        for i, v in enumerate(column):
+            try:
+                float(np.nan if v is None else v)
+            except (TypeError, ValueError):
+                raise BadObservations(
+                    f"observation {offset + i + 1} has value {v!r}, which is not a number",
+                    where=Where(row=offset + i + 1, column="value"),
+                ) from None
+        raise
     out = floats.astype(object)
     out[np.isnan(floats)] = None
     result: list[float | None] = out.tolist()
@@ -206,12 +215,26 @@ def _times(column: Any) -> list[datetime | None]:
     ]
 
 
+#: Column widths of the observations table, checked before the database sees a row.
+_WIDTHS = {"subject_id": 128, "indicator": 64, "period": 16, "source": 255}
+
+
 def _texts(column: Any, name: str, offset: int) -> list[Any]:
+    """A text column as a list, refusing empty ids and values too long for the table."""
     items: list[Any] = column.tolist() if isinstance(column, np.ndarray) else list(column)
-    if name != "source" and (None in items or "" in items):
+    present = items
+    if name == "source":
+        present = [v for v in items if v is not None] if None in items else items
+    elif None in items or "" in items:
         bad = items.index(None) if None in items else items.index("")
         raise BadObservations(
             f"observation {offset + bad + 1} has no {name}",
+            where=Where(row=offset + bad + 1, column=name),
+        )
+    if present and max(map(len, map(str, present))) > _WIDTHS[name]:
+        bad = next(i for i, v in enumerate(items) if v is not None and len(str(v)) > _WIDTHS[name])
+        raise BadObservations(
+            f"observation {offset + bad + 1} has a {name} longer than {_WIDTHS[name]} characters",
             where=Where(row=offset + bad + 1, column=name),
         )
     return items
@@ -403,7 +426,7 @@ def _load_batches(
                 "subject_id": _texts(cols["subject_id"][start:stop], "subject_id", start),
                 "indicator": _texts(cols["indicator"][start:stop], "indicator", start),
                 "period": cols["period"][start:stop],
-                "value": _values(cols["value"][start:stop]),
+                "value": _values(cols["value"][start:stop], start),
                 "source": _texts(cols["source"][start:stop], "source", start),
                 "recorded_at": _times(cols["recorded_at"][start:stop]),
             }

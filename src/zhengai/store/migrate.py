@@ -6,6 +6,7 @@ installed wheel can upgrade any database it is pointed at.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -14,7 +15,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-__all__ = ["VERSION_TABLE", "alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "VERSION_TABLE",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "known_revisions",
+    "upgrade",
+]
 
 #: Our own version table, so a campus system's Alembic history in the same schema is untouched.
 VERSION_TABLE = "zg_alembic_version"
@@ -32,6 +40,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
     """The newest revision this version of zhengai ships."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -39,10 +48,11 @@ def head_revision() -> str:
     return head
 
 
-def known_revisions() -> list[str]:
-    """Every shipped revision, oldest first."""
+@cache
+def known_revisions() -> tuple[str, ...]:
+    """Every shipped revision, oldest first (the files do not change while running)."""
     script = ScriptDirectory.from_config(alembic_config())
-    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    return tuple(rev.revision for rev in reversed(list(script.walk_revisions())))
 
 
 def current_revision(connection: Connection) -> str | None:
