@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-import zhengai.alerts  # noqa: F401  (registers the alerts/gaps self-test checker)
+from zhengai.alerts import evaluate
+from zhengai.examples import College, college
 from zhengai.packs import Pack, builtin_packs, load_pack, self_test
 from zhengai.packs.schema import ExpectedAlert
 
@@ -17,6 +18,19 @@ CITATION = re.compile(r"(00[0-4] ?(附件|§|\()|domain\.md|教[职发高]|https
 
 def _own_rules(pack: Pack) -> list[str]:
     return [rid for rid, rule in pack.rules.items() if rule.origin.pack == pack.name]
+
+
+def test_the_issue_packs_are_built_in() -> None:
+    expected = {
+        "core",
+        "loudi-2017",
+        "changzhou",
+        "shanghai-chengjian",
+        "major-radar",
+        "major-group",
+        "academic-warning",
+    }
+    assert expected <= set(PACKS)
 
 
 @pytest.mark.parametrize("name", PACKS)
@@ -87,3 +101,32 @@ def test_indicators_the_rules_read_are_in_the_catalog_with_a_direction(name: str
             indicator = pack.catalog[ident]
             assert indicator.levels, ident
             assert indicator.description, ident
+
+
+@pytest.fixture(scope="module")
+def example() -> College:
+    return college(seed=0, size="small")
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_pack_runs_on_the_example_college(name: str, example: College) -> None:
+    """Indicator ids are shared with the example college, so every pack runs on it as is."""
+    pack = load_pack(name)
+    for ident, indicator in example.catalog.items():
+        assert pack.catalog[ident].name == indicator.name
+    subjects, observations = example.to_subjects(), example.to_observations()
+    for period in ("2025-2026-2", "2025-2026"):
+        result = evaluate(pack, subjects, observations, period)
+        assert all(a.rule in pack.rules for a in result.alerts)
+
+
+def test_shanghai_finds_the_planted_fitness_problem(example: College) -> None:
+    (problem,) = example.planted_of("fitness_below_standard")
+    result = evaluate(
+        load_pack("shanghai-chengjian"),
+        example.to_subjects(),
+        example.to_observations(),
+        problem.periods[0],
+    )
+    fired = {(a.rule, a.subject_id) for a in result.alerts}
+    assert ("fitness_below_standard", problem.subject_ids[0]) in fired

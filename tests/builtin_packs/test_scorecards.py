@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from zhengai.packs import load_pack
 from zhengai.scoring import score
@@ -76,3 +77,35 @@ def test_major_radar_scores_results_against_each_majors_own_targets() -> None:
     # results at target (40) + three ratings: 达成 3 × 20 = 100; 基本达成 3 × 14 = 82; 0.
     assert np.allclose(result.total, [100.0, 82.0, 0.0])
     assert list(result.grade) == ["卓越", "良好", "待改进"]
+
+
+def test_major_group_tasks_weigh_classes_progress_quality_performance_and_assessors() -> None:
+    pandas = pytest.importorskip("pandas")
+    pack = load_pack("major-group")
+    card = pack.sections["scorecards"]["major_group_tasks"]
+
+    def task(group: str, cls: str, p: float, q: float, f: float, source: str) -> dict[str, object]:
+        return {
+            "subject_id": group,
+            "class": cls,
+            "progress": p,
+            "quality": q,
+            "performance": f,
+            "source": source,
+        }
+
+    tasks = pandas.DataFrame(
+        [
+            task("g1", "A", 100, 100, 100, "自评"),
+            task("g1", "A", 100, 100, 100, "集中考核"),
+            task("g2", "A", 100, 50, 0, "自评"),  # 100×0.3 + 50×0.4 + 0×0.3 = 50
+            task("g2", "B", 100, 100, 100, "自评"),
+            task("g2", "A", 100, 100, 100, "集中考核"),
+            task("g2", "B", 100, 100, 100, "集中考核"),
+        ]
+    )
+    result = score(card, ["g1", "g2"], values={}, tasks=tasks, catalog=pack.catalog)
+    self_score = (0.5 * 50 + 0.3 * 100) / (0.5 + 0.3)  # only classes A and B have tasks
+    assert result.total[0] == 100.0
+    assert result.total[1] == pytest.approx(0.3 * self_score + 0.7 * 100)
+    assert list(result.grade) == ["优秀", "优秀"]
