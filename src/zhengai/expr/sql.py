@@ -30,7 +30,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from zhengai.expr import ir
 from zhengai.expr.errors import SqlUnsupported
 from zhengai.expr.limits import EPSILON
-from zhengai.expr.sqlparts import floor, null_number, to_float
+from zhengai.expr.sqlparts import exact_text, floor, null_number, to_float
 
 __all__ = ["SqlTarget", "build_sql"]
 
@@ -173,6 +173,8 @@ class _Builder:
         a = self.build(node.left, shift, window)
         b = self.build(node.right, shift, window)
         types = {node.left.type, node.right.type}
+        if "string" in types:
+            a, b = exact_text(a), exact_text(b)
         if types & {"string", "bool"} or types == {"any"}:
             return a == b if node.op == "==" else a != b
         d = (a - b).self_group()
@@ -201,7 +203,7 @@ class _Builder:
             ]
             test: Col = or_(*hits)
         else:
-            test = a.in_(list(node.values))
+            test = exact_text(a).in_(list(node.values))
         return not_(test) if node.negate else test
 
     def call(self, node: ir.Call, shift: int, window: bool) -> Col:

@@ -1,8 +1,11 @@
 """SQL constructs whose spelling differs between databases (DESIGN.md §7 overrides).
 
 * ``least``/``greatest`` with SQL-NULL semantics: PostgreSQL's ``LEAST`` skips
-  NULLs, so it is wrapped in a NULL check; SQLite spells them ``MIN``/``MAX``.
-* ``peer_median``: MariaDB has ``MEDIAN() OVER``; PostgreSQL has no median
+  NULLs, so it is wrapped in a ``num_nulls`` check; SQLite spells them
+  ``MIN``/``MAX``.
+* ``peer_median``: MariaDB has ``MEDIAN() OVER`` (each given a partition list of its
+  own: MariaDB 10.11 computes wrong medians when a MEDIAN window shares its
+  PARTITION BY with other window functions); PostgreSQL has no median
   window function, so it runs ``percentile_cont`` in a correlated subquery;
   SQLite has neither, so it counts: a value is a median candidate when at least
   half the group is ``<=`` it and at least half is ``>=`` it, and the median is
@@ -11,11 +14,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Float, and_, func, literal_column, or_, select
+from sqlalchemy import Float, String, and_, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, case, null
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseList, ColumnClause
 from sqlalchemy.sql.functions import FunctionElement
@@ -24,7 +27,29 @@ from sqlalchemy.sql.visitors import iterate
 
 from zhengai.expr.errors import SqlUnsupported
 
-__all__ = ["extreme", "floor", "median_over", "null_number", "to_float"]
+__all__ = ["exact_text", "extreme", "floor", "median_over", "null_number", "to_float"]
+
+
+class _ExactText(FunctionElement[str]):
+    """A string compared byte for byte (MariaDB's default collations ignore case)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_ExactText)
+def _exact_default(element: _ExactText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clause_expr.element, **kw)
+
+
+@compiles(_ExactText, "mysql")
+def _exact_mariadb(element: _ExactText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"BINARY {compiler.process(element.clause_expr.element, **kw)}"
+
+
+def exact_text(x: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``x`` for case- and space-sensitive comparison, as in Python, in every database."""
+    return _ExactText(x)
 
 
 class _NullNumber(ColumnElement[float]):
@@ -49,33 +74,53 @@ def null_number() -> ColumnElement[Any]:
     return _NullNumber()
 
 
-class _Extreme(FunctionElement[float]):
-    """``LEAST``/``GREATEST`` of numbers (never NULL inputs: callers guard them)."""
+class _Least(FunctionElement[float]):
+    """``LEAST`` of numbers (never NULL inputs: callers guard them)."""
 
     type = Float()
     inherit_cache = True
-
-    def __init__(self, which: str, *args: ColumnElement[Any]) -> None:
-        self.which = which
-        super().__init__(*args)
+    sql_name: ClassVar[dict[str, str]] = {"default": "LEAST", "sqlite": "MIN"}
 
 
-@compiles(_Extreme)
-def _extreme_default(element: _Extreme, compiler: SQLCompiler, **kw: Any) -> str:
-    name = "LEAST" if element.which == "min" else "GREATEST"
-    return f"{name}({compiler.process(element.clause_expr.element, **kw)})"
+class _Greatest(FunctionElement[float]):
+    """``GREATEST`` of numbers (never NULL inputs: callers guard them)."""
+
+    type = Float()
+    inherit_cache = True
+    sql_name: ClassVar[dict[str, str]] = {"default": "GREATEST", "sqlite": "MAX"}
 
 
-@compiles(_Extreme, "sqlite")
-def _extreme_sqlite(element: _Extreme, compiler: SQLCompiler, **kw: Any) -> str:
-    name = "MIN" if element.which == "min" else "MAX"
-    return f"{name}({compiler.process(element.clause_expr.element, **kw)})"
+# One class per function: the compiled-statement cache keys on the class, not on attributes.
+@compiles(_Least)
+@compiles(_Greatest)
+def _extreme_default(element: _Least | _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    args = compiler.process(element.clause_expr.element, **kw)
+    return f"{element.sql_name['default']}({args})"
+
+
+@compiles(_Least, "postgresql")
+@compiles(_Greatest, "postgresql")
+def _extreme_postgresql(element: _Least | _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL's LEAST/GREATEST skip NULLs; the language says missing in, missing out.
+    args = compiler.process(element.clause_expr.element, **kw)
+    name = element.sql_name["default"]
+    return f"(CASE WHEN num_nulls({args}) > 0 THEN NULL ELSE {name}({args}) END)"
+
+
+@compiles(_Least, "sqlite")
+@compiles(_Greatest, "sqlite")
+def _extreme_sqlite(element: _Least | _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.sql_name['sqlite']}({compiler.process(element.clause_expr.element, **kw)})"
 
 
 def extreme(which: str, args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
-    """``min``/``max`` of ``args``, NULL when any argument is NULL (in every database)."""
-    any_null = or_(*(a.is_(None) for a in args))
-    return case((any_null, null()), else_=_Extreme(which, *args))
+    """``min``/``max`` of ``args``, NULL when any argument is NULL (in every database).
+
+    MariaDB's ``LEAST`` and SQLite's scalar ``MIN`` already return NULL then; a
+    portable ``CASE WHEN a IS NULL …`` wrapper is avoided because MariaDB 10.11
+    returns NULL for every row when such a CASE holds a window function.
+    """
+    return (_Least if which == "min" else _Greatest)(*args)
 
 
 class _Floor(FunctionElement[float]):
@@ -121,8 +166,13 @@ class _Median(ColumnElement[float]):
 
 @compiles(_Median, "mysql")
 def _median_mariadb(element: _Median, compiler: SQLCompiler, **kw: Any) -> str:
-    over = func.median(element.x).over(partition_by=element.partition or None)
-    return compiler.process(over, **kw)
+    # MariaDB 10.11 shares one sort between window functions with the same PARTITION BY
+    # and then returns wrong medians (0 for later groups) next to AVG/RANK windows.  A
+    # constant unique to each MEDIAN in the statement keeps its window apart.
+    count = getattr(compiler, "_zhengai_medians", 0) + 1
+    compiler._zhengai_medians = count  # type: ignore[attr-defined]
+    partition = [*element.partition, literal_column(str(count))]
+    return compiler.process(func.median(element.x).over(partition_by=partition), **kw)
 
 
 def _correlated(element: _Median) -> tuple[Any, Any, ColumnElement[Any]]:
