@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select, text
 
 from zhengai.data import Observations
@@ -242,3 +244,58 @@ def test_a_missing_column_is_named(store: Store) -> None:
     with pytest.raises(BadObservations) as err:
         store.ingest({"subject_id": ["a"], "period": ["2025-2026-1"]})
     assert err.value.message == "observation columns missing: indicator, value"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    loads=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["a", "b"]),
+                st.sampled_from(["gpa", "attendance_rate"]),
+                st.one_of(st.none(), st.sampled_from([0.5, 0.75, 1.0])),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_sequence_of_loads_reads_back_as_the_newest_distinct_values(
+    tmp_path_factory: pytest.TempPathFactory, loads: list[list[tuple[str, str, float | None]]]
+) -> None:
+    # A model of the contract: a row is added unless an identical one is stored; the
+    # newest added row per key is what a read returns.
+    path = tmp_path_factory.mktemp("prop") / "z.db"
+    store = Store(f"sqlite:///{path}", school="p")
+    store.upgrade()
+    seen: set[tuple[str, str, float | None]] = set()
+    latest: dict[tuple[str, str], float | None] = {}
+    for k, rows in enumerate(loads):
+        expected_added = 0
+        for row in rows:
+            if row not in seen:
+                seen.add(row)
+                latest[row[:2]] = row[2]
+                expected_added += 1
+        result = store.ingest(
+            {
+                "subject_id": [r[0] for r in rows],
+                "indicator": [r[1] for r in rows],
+                "period": ["2025-2026-1"] * len(rows),
+                "value": [r[2] for r in rows],
+            },
+            recorded_at=T0 + timedelta(minutes=k),
+        )
+        if len(set(rows)) == len(rows):  # duplicates inside one load are both kept
+            assert result.added == expected_added
+    got = store.observations(period="2025-2026-1")
+    read = {
+        (s, i): (None if np.isnan(v) else float(v))
+        for s, i, v in zip(got.subject_id, got.indicator, got.value, strict=True)
+    }
+    assert read == latest
+    store.engine.dispose()

@@ -236,3 +236,32 @@ def test_the_generic_compare_and_set_bumps_the_version_or_conflicts(started: Sto
     other = started.for_school(f"{started.school}-b")
     with pytest.raises(RowNotFound):
         other.compare_and_set("zg_spiral_states", key, 2, {"small_state": "warn"})
+
+
+def test_batch_and_single_moves_running_together_keep_the_audit_exact(store: Store) -> None:
+    n = 300
+    store.add_subjects([Subject(id=f"s{i:04d}", level="student") for i in range(n)])
+    store.start_spirals(LOOP, "goal")
+    singles: list[object] = []
+
+    def single_mover() -> None:
+        for i in range(0, n, 7):
+            try:
+                store.move_spiral(f"s{i:04d}", LOOP, source="goal", dest="run", trigger="single")
+                singles.append("moved")
+            except ConcurrencyConflict:
+                singles.append("lost")
+
+    racer = threading.Thread(target=single_mover)
+    racer.start()
+    batch = store.advance_spirals(LOOP, source="goal", dest="standard", trigger="batch")
+    racer.join(timeout=60)
+    counts = store.state_counts(LOOP)
+    assert counts.get("standard", 0) == batch.total
+    assert counts.get("run", 0) == singles.count("moved")
+    assert batch.total + singles.count("moved") == n
+    replayed: dict[str, str] = {}
+    for t in store.transitions(loop=LOOP):
+        assert replayed.get(t.subject_id) == t.from_state  # no move is audited twice or lost
+        replayed[t.subject_id] = t.to_state
+    assert replayed == {s.subject_id: s.state for s in store.spiral_states(LOOP)}

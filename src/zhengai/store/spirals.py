@@ -135,9 +135,8 @@ def _insert_audit(
     return int(result.rowcount)
 
 
-def _selection(
-    conn: Connection, school: str, ids: Table | None, level: str | None
-) -> list[ColumnElement[bool]]:
+def _selection(school: str, ids: Table | None, level: str | None) -> list[ColumnElement[bool]]:
+    """WHERE clauses narrowing state rows to a subject selection and/or a level."""
     c = spiral_states.c
     clauses: list[ColumnElement[bool]] = []
     if ids is not None:
@@ -343,7 +342,7 @@ def move_batch(
     result = MoveResult()
 
     def run(ids: Table | None) -> None:
-        base = [c.school_id == school, c.loop_id == loop, *_selection(conn, school, ids, level)]
+        base = [c.school_id == school, c.loop_id == loop, *_selection(school, ids, level)]
         for source in dict.fromkeys(sources):
             token = uuid.uuid4().hex
             changed = int(
