@@ -481,3 +481,13 @@ def test_history_depth_and_population_flags() -> None:
     assert Expression("prev(x) > 1 or level == 'a'", attributes=["level"]).history_depth == 1
     assert Expression("pct_rank(x) < 0.1").uses_population is True
     assert Expression("x < 1").uses_population is False
+
+
+def test_row_contexts_of_one_frame_share_population_statistics() -> None:
+    frame = _population()
+    expr = Expression("pct_rank(x)")
+    first_row, first = RowContext.from_frame(frame, 0)
+    expr.evaluate(first_row, first)
+    row, other = RowContext.from_frame(frame, 5)
+    assert other._cache is first._cache
+    assert expr.evaluate(row, other) == 0.5  # group b, not group a's statistics

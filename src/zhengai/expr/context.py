@@ -15,6 +15,7 @@ checked against each other.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ class RowContext:
     population: Frame | None = None
     group: Hashable | None = None
     goals: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    _cache: dict[int, NDArray[np.float64]] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[int, int, Any], tuple[Any, NDArray[np.float64]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def from_frame(cls, frame: Frame, index: int) -> tuple[dict[str, Any], RowContext]:
@@ -53,7 +56,22 @@ class RowContext:
             for kind, by_name in frame.goals.items()
         }
         group = None if frame.partition is None else _scalar(frame.partition[index])
-        return row, cls(history=history, population=frame, group=group, goals=goals)
+        context = cls(history=history, population=frame, group=group, goals=goals)
+        # Contexts of one frame share population statistics: explaining many subjects
+        # costs one pass over the population per function, not one per subject.
+        context._cache = _frame_cache(frame)
+        return row, context
+
+
+_FRAME_CACHES: dict[int, dict[tuple[int, int, Any], tuple[Any, NDArray[np.float64]]]] = {}
+
+
+def _frame_cache(frame: Frame) -> dict[tuple[int, int, Any], tuple[Any, NDArray[np.float64]]]:
+    cache = _FRAME_CACHES.get(id(frame))
+    if cache is None:
+        cache = _FRAME_CACHES[id(frame)] = {}
+        weakref.finalize(frame, _FRAME_CACHES.pop, id(frame), None)
+    return cache
 
 
 def _scalar(value: Any) -> Any:
@@ -91,15 +109,17 @@ def population_values(ctx: RowContext | None, key: tuple[ir.Node, int]) -> NDArr
         raise MissingContext(
             "群体函数需要 RowContext.population (population functions need a population)"
         )
-    cached = ctx._cache.get(id(key[0]) * 1000 + key[1])
-    if cached is not None:
-        return cached
+    node, shift = key
+    slot = (id(node), shift, ctx.group)
+    cached = ctx._cache.get(slot)
+    if cached is not None and cached[0] is node:  # the node is kept: its id is not reused
+        return cached[1]
     from zhengai.expr.columns import evaluate_node
 
     frame = ctx.population
-    values = evaluate_node(key[0].args[0], frame, key[1])  # type: ignore[attr-defined]
+    values = evaluate_node(node.args[0], frame, shift)  # type: ignore[attr-defined]
     if frame.partition is not None and ctx.group is not None:
         values = values[np.asarray(frame.partition) == ctx.group]
     values = np.sort(values[~np.isnan(values)])
-    ctx._cache[id(key[0]) * 1000 + key[1]] = values
+    ctx._cache[slot] = (node, values)
     return values
