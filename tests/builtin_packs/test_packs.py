@@ -130,3 +130,14 @@ def test_shanghai_finds_the_planted_fitness_problem(example: College) -> None:
     )
     fired = {(a.rule, a.subject_id) for a in result.alerts}
     assert ("fitness_below_standard", problem.subject_ids[0]) in fired
+
+
+def test_changzhou_holds_the_planted_lowest_teacher_to_account(example: College) -> None:
+    (problem,) = example.planted_of("low_evaluation")
+    result = evaluate(
+        load_pack("changzhou"), example.to_subjects(), example.to_observations(), "2025-2026-2"
+    )
+    fired = {a.subject_id for a in result.alerts if a.rule == "teaching_evaluation_bottom"}
+    assert problem.subject_ids[0] in fired
+    teachers = len(example.subjects_at("teacher"))
+    assert len(fired) <= max(1, round(0.10 * teachers))

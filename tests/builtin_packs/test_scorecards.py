@@ -17,9 +17,8 @@ def test_changzhou_rewards_the_top_15_percent_and_holds_the_bottom_10_percent_to
     n = 20
     ids = [f"t{i:02d}" for i in range(n)]
     values = {
-        "course_teaching_score": np.linspace(60, 100, n),
-        "learning_attainment_rate": np.linspace(0.6, 1.0, n),
         "student_evaluation": np.linspace(0.5, 1.0, n),
+        "learning_attainment_rate": np.linspace(0.6, 1.0, n),
     }
     result = score(card, ids, values=values, catalog=pack.catalog)
     bands = Counter(b for b in result.band if b is not None)
