@@ -98,12 +98,18 @@ def _step_ranks(outcome: RuleOutcome, k: int) -> tuple[NDArray[np.int8], BoolArr
     # first true step's rank, one pass per step.
     for step, holds in zip(reversed(outcome.rule.steps), reversed(true), strict=True):
         np.putmask(rank, holds, np.int8(step.rank))
-    unknown = np.zeros(len(outcome.ids), dtype=bool)
-    decided = np.zeros(len(outcome.ids), dtype=bool)
-    for holds, absent in zip(true, missing, strict=True):
-        if absent.any():
-            unknown |= absent & ~decided
-        decided |= holds
+    # 'Undecided because an earlier step is missing' only matters where some step is
+    # missing (a few percent of rows): work it out on those rows alone.
+    any_missing = np.logical_or.reduce(missing) if len(missing) > 1 else missing[0]
+    unknown = any_missing.copy()
+    suspects = np.flatnonzero(any_missing)
+    if len(suspects):
+        decided = np.zeros(len(suspects), dtype=bool)
+        found = np.zeros(len(suspects), dtype=bool)
+        for holds, absent in zip(true, missing, strict=True):
+            found |= absent[suspects] & ~decided
+            decided |= holds[suspects]
+        unknown[suspects] = found
     if not outcome.all_applicable:
         rank[~outcome.applicable] = -1
         unknown &= outcome.applicable
@@ -213,33 +219,32 @@ def _lifecycle(
         o = np.zeros(len(rows), dtype=bool)
         j = np.zeros(len(rows), dtype=np.int64)
     b = breach[rows]
+    open_only = o & ~b
     prev_rank = previous.rank[j]
     rank = np.where(b, severity(rows), prev_rank)
     # Open but not breaching: quiet grows only on a definitely false period, resets
     # when the condition holds again, and stays while the data are missing.
     now_holds = current_holds[rows]
-    holding = ~b & o & now_holds
-    calm = ~b & o & ~now_holds & ~current_unknown[rows]
-    quiet = np.where(b | holding, 0, previous.quiet[j] + calm)
-    resolved = calm & (quiet >= outcome.rule.rule.resolve_after)
-    # The statuses are mutually exclusive, so the code is a sum (no masked stores).
+    calm = open_only & ~(now_holds | current_unknown[rows])
+    quiet = previous.quiet[j] + calm
+    np.putmask(quiet, b | (open_only & now_holds), 0)
+    status = np.full(len(rows), _ONGOING, dtype=np.int8)
+    np.putmask(status, ~o, _NEW)
     bo = b & o
-    status = (
-        _ONGOING
-        + (_NEW - _ONGOING) * ~o
-        + (_ESCALATED - _ONGOING) * (bo & (rank < prev_rank))
-        + (_DE_ESCALATED - _ONGOING) * (bo & (rank > prev_rank))
-        + (_RESOLVED - _ONGOING) * resolved
-    ).astype(np.int8)
-    streak = np.where(o, previous.streak[j] + 1, 1)
-    since = np.where(o, previous.since[j], ordinal)
+    np.putmask(status, bo & (rank < prev_rank), _ESCALATED)
+    np.putmask(status, bo & (rank > prev_rank), _DE_ESCALATED)
+    np.putmask(status, calm & (quiet >= outcome.rule.rule.resolve_after), _RESOLVED)
+    streak = previous.streak[j] + 1
+    np.putmask(streak, ~o, 1)
+    since = previous.since[j]
+    np.putmask(since, ~o, ordinal)
     return RuleAlerts(
         rule=outcome.rule,
         scope=outcome.scope(),
-        rows=rows.astype(np.int64),
-        rank=rank,
+        rows=rows.astype(np.int64, copy=False),
+        rank=rank.astype(np.int64, copy=False),
         status=status,
-        streak=streak.astype(np.int64),
-        quiet=quiet.astype(np.int64),
-        since=since.astype(np.int64),
+        streak=streak.astype(np.int64, copy=False),
+        quiet=quiet.astype(np.int64, copy=False),
+        since=since.astype(np.int64, copy=False),
     )
