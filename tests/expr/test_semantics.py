@@ -491,3 +491,23 @@ def test_row_contexts_of_one_frame_share_population_statistics() -> None:
     row, other = RowContext.from_frame(frame, 5)
     assert other._cache is first._cache
     assert expr.evaluate(row, other) == 0.5  # group b, not group a's statistics
+
+
+def test_context_by_keyword_and_bool_attributes() -> None:
+    frame = Frame(
+        columns={
+            "x": np.array([1.0, 2.0, 3.0]),
+            "active": np.array([True, False, True]),
+        },
+        history={"x": [np.array([0.0, 2.0, np.nan])]},
+    )
+    expr = Expression("active and delta(x) > 0.5 or not active", attributes={"active": "bool"})
+    row, ctx = RowContext.from_frame(frame, 0)
+    assert expr.evaluate(row, context=ctx) is True
+    assert both(
+        "active and delta(x) > 0.5 or not active", frame, attributes={"active": "bool"}
+    ) == [
+        True,
+        True,
+        None,
+    ]

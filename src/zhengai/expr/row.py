@@ -204,7 +204,7 @@ _RETURNS = {
 
 
 def compile_row(node: ir.Node) -> RowFunction:
-    """Generate and compile the row function of a checked tree: ``f(row, ctx=None)``.
+    """Generate and compile the row function of a checked tree: ``f(row, context=None)``.
 
     The function returns plain Python values: True/False, int/float, str, or
     None for missing.
@@ -216,7 +216,10 @@ def compile_row(node: ir.Node) -> RowFunction:
     gen.env["_plain"] = _plain
     # The tolerance is inlined as a constant: a global lookup per comparison costs 10%.
     body = body.replace("_EPS", repr(EPSILON))
-    source = f"def _rule(row, ctx=None):\n    _g = row.get\n    return {body}\n"
+    # `context` is the public keyword (Expression.evaluate(row, context=...)).
+    source = (
+        f"def _rule(row, context=None):\n    ctx = context\n    _g = row.get\n    return {body}\n"
+    )
     code = compile(source, "<zhengai.expr>", "exec")
     namespace: dict[str, Any] = dict(gen.env)
     namespace["__builtins__"] = {"float": float, "bool": bool, "type": type, "int": int}
