@@ -84,9 +84,9 @@ def _factorize(
         return _factorize_numpy(values, categories)
     if categories is None:
         codes, uniques = pd.factorize(values)
-        return codes.astype(np.intp), np.asarray(uniques, dtype=object)
+        return codes.astype(np.intp, copy=False), np.asarray(uniques, dtype=object)
     index = pd.Index(np.asarray(categories, dtype=object))
-    return index.get_indexer(values).astype(np.intp), np.asarray(index, dtype=object)
+    return index.get_indexer(values).astype(np.intp, copy=False), np.asarray(index, dtype=object)
 
 
 def _factorize_numpy(
