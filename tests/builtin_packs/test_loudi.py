@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from zhengai.alerts import evaluate
-from zhengai.examples import college
+from zhengai.examples import College, college
 from zhengai.model import DiagnosisCatalog
 from zhengai.packs import load_pack
 
@@ -104,8 +104,12 @@ def test_coverage_splits_points_into_automated_and_self_assessed(
 
 
 @pytest.fixture(scope="module")
-def example_alerts() -> dict[tuple[str, str], str]:
-    example = college(seed=0, size="small")
+def example() -> College:
+    return college(seed=0, size="small")
+
+
+@pytest.fixture(scope="module")
+def example_alerts(example: College) -> dict[tuple[str, str], str]:
     pack = load_pack("loudi-2017")
     found: dict[tuple[str, str], str] = {}
     for period in ("2025-2026-2", "2025-2026"):
@@ -125,9 +129,8 @@ def example_alerts() -> dict[tuple[str, str], str]:
     ],
 )
 def test_the_example_colleges_planted_problems_are_found(
-    example_alerts: dict[tuple[str, str], str], rule: str, kind: str
+    example: College, example_alerts: dict[tuple[str, str], str], rule: str, kind: str
 ) -> None:
-    example = college(seed=0, size="small")
     (problem,) = example.planted_of(kind)
     subject = next(s for s in problem.subject_ids if example.subject(s).level.value != "school")
     assert (rule, subject) in example_alerts

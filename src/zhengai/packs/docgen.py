@@ -25,12 +25,17 @@ from zhengai.packs.pack import CompiledRule, Pack
 __all__ = ["constant_notes", "main", "render", "write_builtin_docs"]
 
 _KEY = re.compile(r"^\s+([^\s#:][^:]*?):\s*\S")
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_PERIOD_LABELS = {"year": "学年", "term": "学期", "month": "月"}
 _HEADER = "<!-- 本页由 python -m zhengai.packs.docgen 从规则包生成，请勿手工编辑。 -->"
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return " ".join(text.split()).replace("|", "\\|") or "—"
+    text = " ".join(("" if value is None else str(value)).split())
+    # YAML's folded scalars put a space at each line break; Chinese text has none.
+    text = _CJK_GAP.sub("", text)
+    return text.replace("|", "\\|") or "—"
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -150,6 +155,26 @@ def _catalog_lines(catalog: DiagnosisCatalog, rules: Iterable[str]) -> list[str]
     return out
 
 
+def _scoring_text(node: Any) -> str:
+    scoring = node.scoring
+    if scoring is None:
+        return ""
+    if scoring.kind == "linear":
+        target = "目标值" if scoring.target == "goal" else f"{scoring.target:g}"
+        return f"线性 {scoring.floor:g} → {target}"
+    if scoring.kind == "threshold":
+        return f"达到 {scoring.value:g} 得 {scoring.pass_points:g} 分"
+    if scoring.kind == "rating":
+        return "评级 " + "/".join(f"{lv.label} {lv.points:g}" for lv in scoring.levels)
+    if scoring.kind == "tasks":
+        return "任务 " + "；".join(
+            f"{name} {c.weight:g}（进度 {c.progress:g}、质量 {c.quality:g}、"
+            f"绩效 {c.performance:g}）"
+            for name, c in scoring.classes.items()
+        )
+    return str(scoring.kind)
+
+
 def _node_rows(nodes: Sequence[Any], depth: int = 0) -> list[list[object]]:
     rows: list[list[object]] = []
     for node in nodes:
@@ -157,8 +182,13 @@ def _node_rows(nodes: Sequence[Any], depth: int = 0) -> list[list[object]]:
             [
                 "　" * depth + node.label,
                 "" if node.weight is None else f"{node.weight:g}",
-                "" if node.scoring is None else node.scoring.kind,
-                node.indicator or node.value or "",
+                _scoring_text(node),
+                (node.indicator or node.value or "")
+                + (
+                    "；来源 " + "、".join(f"{k} {w:g}" for k, w in node.sources.items())
+                    if node.sources
+                    else ""
+                ),
                 node.description,
             ]
         )
@@ -183,7 +213,10 @@ def _scorecard_lines(card: Any) -> list[str]:
 def _loop_lines(loop: Any) -> list[str]:
     out = [f"### {loop.name}（`{loop.id}`）", "", _cell(loop.description), ""]
     out += ["出处：" + "；".join(loop.source), ""]
-    cycle = "、".join(f"{level.label} {kind.value}" for level, kind in loop.cycle.items())
+    cycle = "、".join(
+        f"{level.label} {_PERIOD_LABELS.get(kind.value, kind.value)}"
+        for level, kind in loop.cycle.items()
+    )
     out += [f"周期：{cycle or '—'}", ""]
     rows = (
         [t.trigger, "、".join(t.source), t.dest, t.label, "、".join(g.name for g in t.guards)]
