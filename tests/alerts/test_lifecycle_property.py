@@ -1,0 +1,143 @@
+"""The vectorised lifecycle agrees with a plain per-subject reference, on random histories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from tempfile import mkdtemp
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zhengai.alerts import AlertSet, evaluate
+from zhengai.data import Observations, Subjects
+from zhengai.model import Period
+from zhengai.packs import Pack, load_pack
+
+THRESHOLDS = (20.0, 15.0, 10.0, 5.0)  # 红 橙 黄 蓝
+SEVERITIES = ("红", "橙", "黄", "蓝")
+VALUES = st.sampled_from([None, 0.0, 4.9, 5.0, 10.0, 14.99, 15.0, 20.0, 30.0])
+
+
+@cache
+def ladder_pack(for_periods: int, resolve_after: int) -> Pack:
+    root = Path(mkdtemp()) / f"p{for_periods}{resolve_after}"
+    (root / "rules").mkdir(parents=True)
+    (root / "pack.yaml").write_text(
+        "name: prop\nversion: '1'\nseverities: [红, 橙, 黄, 蓝]\n", encoding="utf-8"
+    )
+    (root / "indicators.yaml").write_text(
+        "indicators: [{id: x, name: 不及格学分}]\n", encoding="utf-8"
+    )
+    steps = "".join(
+        f"      - {{severity: {s}, when: x >= {t}}}\n"
+        for s, t in zip(SEVERITIES, THRESHOLDS, strict=True)
+    )
+    (root / "rules" / "r.yaml").write_text(
+        "rules:\n  - id: r\n    name: 阶梯\n    level: 学生\n"
+        f"    for_periods: {for_periods}\n    resolve_after: {resolve_after}\n"
+        f"    ladder:\n{steps}",
+        encoding="utf-8",
+    )
+    return load_pack(root)
+
+
+@dataclass
+class Open:
+    rank: int
+    streak: int
+    quiet: int
+    since: int
+
+
+def rank_of(value: float | None) -> int | None:
+    """Ladder rank of a value: None when missing, -1 when no step holds."""
+    if value is None:
+        return None
+    return next((i for i, t in enumerate(THRESHOLDS) if value >= t), -1)
+
+
+Report = tuple[str, str, int, int, int]
+
+
+def reference(
+    history: list[float | None], for_periods: int, resolve_after: int
+) -> list[tuple[Report | None, bool]]:
+    """Per period: the alert (severity, status, streak, quiet, since) or None, and 'is a gap'."""
+    out: list[tuple[Report | None, bool]] = []
+    state: Open | None = None
+    for t in range(len(history)):
+        window = [rank_of(history[t - k]) if t - k >= 0 else None for k in range(for_periods)]
+        false_somewhere = any(r == -1 for r in window)
+        breach = all(r is not None and r >= 0 for r in window)
+        gap = any(r is None for r in window) and not false_somewhere
+        now = window[0]
+        report: Report | None = None
+        if breach:
+            severity = max(r for r in window if r is not None)
+            if state is None:
+                state = Open(severity, 1, 0, t)
+                status = "new"
+            else:
+                status = (
+                    "escalated"
+                    if severity < state.rank
+                    else "de_escalated"
+                    if severity > state.rank
+                    else "ongoing"
+                )
+                state = Open(severity, state.streak + 1, 0, state.since)
+            report = (SEVERITIES[state.rank], status, state.streak, 0, state.since)
+        elif state is not None:
+            quiet = state.quiet
+            if now is not None and now >= 0:
+                quiet = 0
+            elif now == -1:
+                quiet += 1
+            state = Open(state.rank, state.streak + 1, quiet, state.since)
+            status = "resolved" if now == -1 and quiet >= resolve_after else "ongoing"
+            report = (SEVERITIES[state.rank], status, state.streak, quiet, state.since)
+            if status == "resolved":
+                state = None
+        out.append((report, gap))
+    return out
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    histories=st.lists(st.lists(VALUES, min_size=6, max_size=6), min_size=1, max_size=5),
+    for_periods=st.integers(1, 3),
+    resolve_after=st.integers(1, 3),
+)
+def test_lifecycle_matches_the_reference(
+    histories: list[list[float | None]], for_periods: int, resolve_after: int
+) -> None:
+    pack = ladder_pack(for_periods, resolve_after)
+    periods = [Period.parse("2023-2024-1").next(k) for k in range(6)]
+    ids = [f"s{i}" for i in range(len(histories))]
+    rows = [
+        (s, "x", str(p), v)
+        for s, history in zip(ids, histories, strict=True)
+        for p, v in zip(periods, history, strict=True)
+        if v is not None
+    ]
+    subjects = Subjects(ids, ["student"] * len(ids))
+    observations = Observations(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+    )
+    previous: AlertSet | None = None
+    got: dict[str, list[tuple[Report | None, bool]]] = {s: [] for s in ids}
+    for period in periods:
+        previous = evaluate(pack, subjects, observations, period, previous=previous)
+        alerts = {a.subject_id: a for a in previous.alerts}
+        gaps = {g.subject_id for g in previous.gaps}
+        for s in ids:
+            alert = alerts.get(s)
+            report: Report | None = None
+            if alert is not None:
+                since = periods.index(alert.since)
+                report = (alert.severity, alert.status.value, alert.streak, alert.quiet, since)
+            got[s].append((report, s in gaps))
+    for s, history in zip(ids, histories, strict=True):
+        assert got[s] == reference(history, for_periods, resolve_after), (s, history)
