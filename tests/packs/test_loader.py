@@ -352,3 +352,13 @@ def test_scorecard_expressions_compile_at_load(write_pack: WritePack) -> None:
         "indicators[0].value",
     )
     assert caught.value.hint == "did you mean '到课率'?"
+
+
+def test_a_stray_folder_does_not_hide_a_builtin(
+    write_pack: WritePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core = write_pack("rules/core")
+    monkeypatch.setattr(loader, "_builtin_roots", lambda: [core.parent])
+    (tmp_path / "here" / "core").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "here")
+    assert locate("core") == core

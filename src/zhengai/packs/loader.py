@@ -125,9 +125,9 @@ def _plugin_root(entry: importlib.metadata.EntryPoint) -> Path:
 def locate(name_or_path: str | os.PathLike[str], *, base: Path | None = None) -> Path:
     """The folder of a pack given a path, a built-in name or a plugin name.
 
-    A string with a path separator, a leading dot, or naming an existing
-    folder is a path (relative to ``base`` when given); otherwise built-in
-    packs are looked up first, then plugins.
+    A string with a path separator or a leading dot, or naming a folder that
+    holds a ``pack.yaml``, is a path (relative to ``base`` when given);
+    otherwise built-in packs are looked up first, then plugins.
     """
     text = os.fspath(name_or_path)
     looks_like_path = (
@@ -137,7 +137,9 @@ def locate(name_or_path: str | os.PathLike[str], *, base: Path | None = None) ->
         or text.startswith(".")
     )
     candidate = Path(text) if base is None else base / text
-    if looks_like_path or candidate.is_dir():
+    # A bare name is a path only when that folder really is a pack; otherwise a
+    # stray folder called "core" must not hide the built-in pack.
+    if looks_like_path or (candidate / "pack.yaml").is_file():
         if (candidate / "pack.yaml").is_file():
             return candidate
         if candidate.is_file() and candidate.name == "pack.yaml":
