@@ -511,3 +511,9 @@ def test_context_by_keyword_and_bool_attributes() -> None:
         True,
         None,
     ]
+
+
+def test_huge_values_do_not_raise() -> None:
+    assert one("a // b", a=1e308, b=1e-5) == math.inf
+    assert one("a // b", a=1e308, b=1e-300) is None  # the divisor rounds to 0
+    assert one("round(a * 10, 2)", a=1e308) == math.inf

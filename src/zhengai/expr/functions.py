@@ -141,8 +141,8 @@ def _monotone(op: str) -> Callable[[list[ir.Node], dict[str, int], Expansion], i
 
 
 def _round_row(x: float | None, digits: int = 0) -> float | None:
-    if x is None:
-        return None
+    if x is None or not math.isfinite(x):
+        return x
     scale = 10.0**digits
     magnitude = math.floor(abs(x) * scale + 0.5 + EPSILON) / scale
     return -magnitude if x < 0 else magnitude

@@ -43,7 +43,7 @@ class _Gen:
             "_H": history_value,
             "_G": goal_value,
             "_P": population_values,
-            "_floor": math.floor,
+            "_floor": _floor,
         }
 
     def tmp(self) -> str:
@@ -176,6 +176,11 @@ class _Gen:
             return f"{impl}({args[0]}, _P(ctx, {key}))"
         statics = [repr(v) for v in node.static.values()]
         return f"{impl}({', '.join([*args, *statics])})"
+
+
+def _floor(value: float) -> float:
+    """``floor`` that passes infinities through instead of raising (as numpy and SQL do)."""
+    return float(math.floor(value)) if math.isfinite(value) else value
 
 
 def _numeric(node: ir.Node) -> bool:
