@@ -10,6 +10,7 @@ from zhengai.alerts import evaluate
 from zhengai.examples import College, college
 from zhengai.packs import Pack, builtin_packs, load_pack, self_test
 from zhengai.packs.schema import ExpectedAlert
+from zhengai.spiral import Spiral
 
 PACKS = sorted(builtin_packs())
 #: A citation names a seed file (000–004) with a clause, domain.md, or a public document.
@@ -141,3 +142,12 @@ def test_changzhou_holds_the_planted_lowest_teacher_to_account(example: College)
     assert problem.subject_ids[0] in fired
     teachers = len(example.subjects_at("teacher"))
     assert len(fired) <= max(1, round(0.10 * teachers))
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_the_spiral_engine_runs_every_loop_the_pack_declares(name: str) -> None:
+    for loop in load_pack(name).sections.get("loops", {}).values():
+        spiral = Spiral(loop)
+        subject = spiral.subject("S1")
+        assert subject.state == loop.initial
+        assert spiral.triggers(loop.initial), loop.id
