@@ -234,6 +234,7 @@ class _Loader:
         self._cache: dict[Path, Pack] = {}
 
     def load(self, root: Path, stack: tuple[tuple[Path, str], ...]) -> Pack:
+        """The effective pack at ``root``; ``stack`` is the chain of packs extending it."""
         real = root.resolve()
         cached = self._cache.get(real)
         if cached is not None:
@@ -295,6 +296,7 @@ class _Composer:
         ]
 
     def compose(self) -> Pack:
+        """Read this pack's files, fold the parents in, compile, and check references."""
         m = self.manifest
         severities = self._severities()
         attributes: dict[str, AttributeType] = dict(BUILTIN_ATTRIBUTES)
