@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from zhengai.errors import GuardFailed, Where
+from zhengai.model import Alert, Period
 from zhengai.spiral import (
     ActionMissing,
     AlertUnresolved,
     DataIncomplete,
     GapsUnaddressed,
     GuardContext,
+    GuardInputs,
     MissingGuardInput,
     RedAlertUnacknowledged,
     RevisionNotApproved,
@@ -23,6 +26,7 @@ from zhengai.spiral import (
     SubjectGuardFailed,
     SubjectState,
     TargetsMissing,
+    alert_inputs,
     shipped_loop,
 )
 
@@ -205,3 +209,53 @@ def test_a_guard_without_its_input_is_a_programming_error() -> None:
 def test_guards_that_pass_are_recorded_in_the_audit(h: Any) -> None:
     _, record = SPIRAL.trigger(at("running", "monitoring"), "diagnose", h.PASS_ALL)
     assert record.guards == ("small_loop_exit", "data_complete", "no_unacknowledged_red_alert")
+
+
+def _alert(subject: str, rule: str, severity: str, status: str = "new") -> Alert:
+    return Alert(
+        rule=rule,
+        rule_name=rule,
+        subject_id=subject,
+        level="major",
+        period=Period.parse("2026-2027-1"),
+        severity=severity,
+        status=status,
+        since=Period.parse("2026-2027-1"),
+        values={},
+        message="",
+    )
+
+
+def test_guard_inputs_from_a_periods_alerts() -> None:
+    ids = ["M0", "M1", "M2", "M3"]
+    alerts = [
+        _alert("M0", "就业率", "red"),
+        _alert("M1", "就业率", "red"),
+        _alert("M1", "到课率", "yellow"),
+        _alert("M2", "到课率", "red", status="resolved"),
+        _alert("M9", "就业率", "red"),  # not in this population
+    ]
+    columns = alert_inputs(ids, alerts, handled={("M1", "就业率")})
+    assert columns["alert_rules"] == ("到课率", "就业率")
+    assert columns["red_unacknowledged"].tolist() == [
+        [False, True],
+        [False, False],
+        [False, False],
+        [False, False],
+    ]
+    assert columns["gap_keys"] == ("alert:到课率", "alert:就业率")
+    assert columns["gaps_open"].tolist() == [
+        [False, True],
+        [True, True],
+        [False, False],
+        [False, False],
+    ]
+    inputs = GuardInputs(n=4, data_ratio=np.full(4, 0.95), **columns)
+    running = SPIRAL.states_of([SubjectState(i, "running", "monitoring") for i in ids])
+    result = SPIRAL.advance(running, "diagnose", inputs)
+    assert result.moved.tolist() == [False, True, True, True]
+    assert result.error(0).missing == ("就业率",)  # type: ignore[union-attr]
+    improved = SPIRAL.advance(result.states, "improve", inputs)
+    # M1 still has the yellow 到课率 alert without an action: a gap not addressed
+    assert improved.failed_by_guard["gaps_addressed"].tolist() == [1]
+    assert improved.moved.tolist() == [False, False, True, True]

@@ -57,7 +57,14 @@ from zhengai.spiral.errors import (
     UnknownLoop,
     UnknownTrigger,
 )
-from zhengai.spiral.guards import CompiledGuard, GuardContext, GuardInputs, compile_guard
+from zhengai.spiral.guards import (
+    RED_SEVERITIES,
+    CompiledGuard,
+    GuardContext,
+    GuardInputs,
+    alert_inputs,
+    compile_guard,
+)
 from zhengai.spiral.persist import (
     ENTER_TRIGGER,
     PersistentAdvance,
@@ -71,6 +78,7 @@ from zhengai.spiral.views import state_histogram, stuck
 __all__ = [
     "ACTION_TRANSITIONS",
     "ENTER_TRIGGER",
+    "RED_SEVERITIES",
     "ActionBook",
     "ActionMissing",
     "AdvanceResult",
@@ -114,6 +122,7 @@ __all__ = [
     "UnknownLoop",
     "UnknownTrigger",
     "Verification",
+    "alert_inputs",
     "attainment",
     "check_lowering",
     "compile_guard",

@@ -10,7 +10,7 @@ very same code, which is what makes single and batch results identical.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from zhengai.errors import ExpressionError, Where
 from zhengai.expr import Expression, Frame
+from zhengai.model.alert import Alert
 from zhengai.model.loop import BuiltinGuard, ExprGuard, GuardName
 from zhengai.spiral.errors import (
     ActionMissing,
@@ -34,7 +35,14 @@ from zhengai.spiral.errors import (
     TargetsMissing,
 )
 
-__all__ = ["CompiledGuard", "GuardContext", "GuardInputs", "compile_guard"]
+__all__ = [
+    "RED_SEVERITIES",
+    "CompiledGuard",
+    "GuardContext",
+    "GuardInputs",
+    "alert_inputs",
+    "compile_guard",
+]
 
 Bools = NDArray[np.bool_]
 Floats = NDArray[np.float64]
@@ -417,3 +425,48 @@ def compile_guard(
     if isinstance(guard, BuiltinGuard):
         return _builtin(guard, field_path)
     return _expression(guard, field_path, options)
+
+
+#: Severities that count as red (the pack's severity ladder names them; 红 in Chinese packs).
+RED_SEVERITIES = frozenset({"red", "红", "红色"})
+
+
+def alert_inputs(
+    subject_ids: Sequence[str] | NDArray[Any],
+    alerts: Iterable[Alert],
+    *,
+    handled: Collection[tuple[str, str]] = (),
+    red: Collection[str] = RED_SEVERITIES,
+) -> dict[str, Any]:
+    """Guard-input columns from a period's alerts, aligned with ``subject_ids``.
+
+    ``handled`` holds ``(subject_id, rule)`` pairs that have an improvement action
+    or a reasoned acceptance.  Returns ``alert_rules`` / ``red_unacknowledged`` (open
+    red alerts not handled) and ``gap_keys`` / ``gaps_open`` / ``gaps_handled`` (every
+    open alert is a gap ``alert:<rule>``), for ``GuardInputs(n=…, **alert_inputs(…))``
+    or ``inputs.with_(**alert_inputs(…))``.  Alerts of subjects not listed are ignored.
+    """
+    row_of = {str(s): i for i, s in enumerate(subject_ids)}
+    open_alerts = [a for a in alerts if a.status.is_open and a.subject_id in row_of]
+    rules = tuple(sorted({a.rule for a in open_alerts}))
+    col_of = {r: j for j, r in enumerate(rules)}
+    n, k = len(row_of), len(rules)
+    rows = np.array([row_of[a.subject_id] for a in open_alerts], dtype=np.intp)
+    cols = np.array([col_of[a.rule] for a in open_alerts], dtype=np.intp)
+    is_red = np.array([a.severity in red for a in open_alerts], dtype=bool)
+    done = set(handled)
+    is_handled = np.array([(a.subject_id, a.rule) in done for a in open_alerts], dtype=bool)
+    gaps_open = np.zeros((n, k), dtype=bool)
+    gaps_open[rows, cols] = True
+    gaps_handled = np.zeros((n, k), dtype=bool)
+    gaps_handled[rows[is_handled], cols[is_handled]] = True
+    red_open = np.zeros((n, k), dtype=bool)
+    pick = is_red & ~is_handled
+    red_open[rows[pick], cols[pick]] = True
+    return {
+        "alert_rules": rules,
+        "red_unacknowledged": red_open,
+        "gap_keys": tuple(f"alert:{r}" for r in rules),
+        "gaps_open": gaps_open,
+        "gaps_handled": gaps_handled,
+    }
