@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from zhengai.packs import builtin_packs, load_pack
-from zhengai.packs.docgen import constant_notes, render, write_builtin_docs
+from zhengai.packs.docgen import constant_notes, render, render_index, write_builtin_docs
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "packs"
 
@@ -20,6 +20,14 @@ def test_committed_page_matches_the_generator(name: str) -> None:
     assert page.read_text(encoding="utf-8") == render(load_pack(name)), (
         f"{page} is stale; run: python -m zhengai.packs.docgen docs/packs"
     )
+
+
+def test_committed_index_matches_the_generator() -> None:
+    packs = [load_pack(name) for name in sorted(builtin_packs())]
+    index = DOCS / "index.md"
+    assert index.read_text(encoding="utf-8") == render_index(packs)
+    for name in builtin_packs():
+        assert f"[`{name}`]({name}.md)" in index.read_text(encoding="utf-8")
 
 
 def test_constant_notes_come_from_the_comment_above_a_run_of_constants() -> None:
@@ -40,7 +48,7 @@ def test_loudi_page_shows_the_catalog_and_its_coverage() -> None:
 
 def test_every_table_row_has_as_many_cells_as_its_header(tmp_path: Path) -> None:
     written = write_builtin_docs(tmp_path)
-    assert {p.name for p in written} == {f"{n}.md" for n in builtin_packs()}
+    assert {p.name for p in written} == {f"{n}.md" for n in builtin_packs()} | {"index.md"}
     for path in written:
         width = 0
         for line in path.read_text(encoding="utf-8").splitlines():

@@ -22,7 +22,7 @@ from zhengai.model import DiagnosisCatalog, Indicator
 from zhengai.packs.loader import builtin_packs, load_pack
 from zhengai.packs.pack import CompiledRule, Pack
 
-__all__ = ["constant_notes", "main", "render", "write_builtin_docs"]
+__all__ = ["constant_notes", "main", "render", "render_index", "write_builtin_docs"]
 
 _KEY = re.compile(r"^\s+([^\s#:][^:]*?):\s*\S")
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -301,15 +301,41 @@ def render(pack: Pack) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def render_index(packs: Sequence[Pack]) -> str:
+    """The index page: one row per pack with its title, size and main source."""
+    rows = (
+        [
+            f"[`{p.name}`]({p.name}.md)",
+            p.title,
+            "、".join(p.extends),
+            sum(1 for r in p.rules.values() if r.origin.pack == p.name),
+            len(p.constants),
+            "、".join(f"{c.counts()[2]} 个诊断点" for c in p.catalogs.values()),
+            p.sources[0].clause if p.sources else "",
+        ]
+        for p in packs
+    )
+    head = [_HEADER, "", "# 内置规则包", ""]
+    head += [
+        '按名称加载：`zhengai.load_pack("loudi-2017")`；学校扩展示例见 examples/packs/my-school。',
+        "",
+    ]
+    headers = ["规则包", "标题", "扩展", "本包规则数", "常量数", "诊断框架", "出处"]
+    return "\n".join([*head, *_table(headers, rows)]).rstrip() + "\n"
+
+
 def write_builtin_docs(directory: Path) -> list[Path]:
-    """Write ``<name>.md`` for every built-in pack into ``directory``; return the paths."""
+    """Write ``<name>.md`` for every built-in pack and ``index.md`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
+    packs = [load_pack(name) for name in sorted(builtin_packs())]
     written: list[Path] = []
-    for name in sorted(builtin_packs()):
-        path = directory / f"{name}.md"
-        path.write_text(render(load_pack(name)), encoding="utf-8")
+    for pack in packs:
+        path = directory / f"{pack.name}.md"
+        path.write_text(render(pack), encoding="utf-8")
         written.append(path)
-    return written
+    index = directory / "index.md"
+    index.write_text(render_index(packs), encoding="utf-8")
+    return [*written, index]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
