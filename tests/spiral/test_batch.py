@@ -58,7 +58,7 @@ def populations(draw: Any) -> tuple[str, list[SubjectState], list[GuardContext],
     return name, subjects, ctxs, draw(st.sampled_from(sorted(triggers)))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(populations())
 def test_single_and_batch_give_identical_results(
     case: tuple[str, list[SubjectState], list[GuardContext], str],
