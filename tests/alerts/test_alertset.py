@@ -96,3 +96,28 @@ def test_frame_and_html(result: AlertSet) -> None:
     assert "<table>" in page
     assert "红 1，黄 2，蓝 1" in page
     assert "甲（—）累计不及格 22 学分" in page
+
+
+def test_rebuilt_from_records_continues_the_lifecycle(pack: Pack, data: Any) -> None:
+    table = {
+        "a": {T1: {"failed_credits": 8}, T2: {"failed_credits": 22}},
+        "b": {T1: {"failed_credits": 12}, T2: {"failed_credits": 12}},
+        "c": {T1: {"failed_credits": 6}, T2: {"failed_credits": 0}},
+    }
+    subjects, observations = data(table)
+    first = evaluate(pack, subjects, observations, T1)
+    stored = json.loads(first.to_json())
+    rebuilt = AlertSet.from_records(pack, T1, stored["alerts"], stored["gaps"])
+    assert rebuilt.to_records() == first.to_records()
+    assert rebuilt.gap_records() == first.gap_records()
+    direct = evaluate(pack, subjects, observations, T2, previous=first)
+    again = evaluate(pack, subjects, observations, T2, previous=rebuilt)
+    assert again.to_records() == direct.to_records()
+    assert [(a.subject_id, a.status.value) for a in again.filter(rule="credits")] == [
+        ("a", "escalated"),
+        ("b", "ongoing"),
+        ("c", "resolved"),
+    ]
+    # A rule the pack no longer has is dropped.
+    ghost = {**stored["alerts"][0], "rule": "removed_rule"}
+    assert len(AlertSet.from_records(pack, T1, [ghost])) == 0

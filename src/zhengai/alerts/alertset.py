@@ -29,7 +29,7 @@ from zhengai.model import (
     Period,
     SeverityDef,
 )
-from zhengai.packs import CompiledRule
+from zhengai.packs import CompiledRule, Pack
 
 __all__ = ["STATUS_CODES", "AlertSet", "RuleAlerts", "RuleGaps", "Scope"]
 
@@ -55,7 +55,8 @@ class Scope:
 
     ``values`` and ``attributes`` are whole-population columns; ``explain(row)``
     explains the subject at ``row``.  Alerts keep row numbers into these arrays
-    and gather only when someone looks.
+    and gather only when someone looks.  ``stored`` holds the alert objects of
+    an AlertSet rebuilt from records (:meth:`AlertSet.from_records`).
     """
 
     ids: ObjectArray
@@ -63,6 +64,7 @@ class Scope:
     values: Mapping[str, NDArray[Any]]
     attributes: Mapping[str, ObjectArray]
     explain: Explainer | None = None
+    stored: Sequence[Alert] | None = None
 
 
 @dataclass
@@ -135,6 +137,54 @@ class AlertSet:
     _alerts: list[Alert] | None = field(default=None, repr=False)
     _gaps: list[DataGap] | None = field(default=None, repr=False)
 
+    @classmethod
+    def from_records(
+        cls,
+        pack: Pack,
+        period: str | Period,
+        alerts: Iterable[Alert | Mapping[str, Any]],
+        gaps: Iterable[DataGap | Mapping[str, Any]] = (),
+    ) -> AlertSet:
+        """An AlertSet rebuilt from stored alerts (``to_records()`` output or Alert objects).
+
+        This is how a previous period's alerts come back from a store to serve as
+        ``previous`` for the lifecycle; alerts of rules the pack no longer has are
+        dropped, and a severity it no longer declares counts as its least severe.
+        """
+        target = Period.parse(period)
+        result = cls(
+            pack=pack.identity, period=target, severities=pack.severities, backend="records"
+        )
+        rank_of = {s.id: i for i, s in enumerate(pack.severities)}
+        grouped: dict[str, list[Alert]] = {}
+        for item in alerts:
+            alert = item if isinstance(item, Alert) else Alert.model_validate(item)
+            if alert.rule in pack.rules:
+                grouped.setdefault(alert.rule, []).append(alert)
+        for rule_id, items in grouped.items():
+            ids = np.array([a.subject_id for a in items], dtype=object)
+            scope = Scope(
+                ids=ids,
+                names=np.full(len(items), "", dtype=object),
+                values={},
+                attributes={},
+                stored=tuple(items),
+            )
+            result.rules[rule_id] = RuleAlerts(
+                rule=pack.rules[rule_id],
+                scope=scope,
+                rows=np.arange(len(items), dtype=np.int64),
+                rank=np.array(
+                    [rank_of.get(a.severity, len(rank_of) - 1) for a in items], dtype=np.int64
+                ),
+                status=np.array([STATUS_CODES.index(a.status) for a in items], dtype=np.int8),
+                streak=np.array([a.streak for a in items], dtype=np.int64),
+                quiet=np.array([a.quiet for a in items], dtype=np.int64),
+                since=np.array([a.since.ordinal for a in items], dtype=np.int64),
+            )
+        result._gaps = [g if isinstance(g, DataGap) else DataGap.model_validate(g) for g in gaps]
+        return result
+
     # -- objects, built lazily ------------------------------------------------------
     @property
     def alerts(self) -> list[Alert]:
@@ -170,6 +220,9 @@ class AlertSet:
         out: list[Alert] = []
         for i in order.tolist():
             row = int(part.rows[i])
+            if scope.stored is not None:
+                out.append(scope.stored[row])
+                continue
             values = {k: _plain(scope.values[k][row]) for k in rule.indicators}
             severity = self.severities[int(part.rank[i])].id
             status = STATUS_CODES[int(part.status[i])]

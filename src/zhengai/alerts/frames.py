@@ -9,7 +9,7 @@ window are evaluated on the frame shifted back ``k`` periods.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -37,7 +37,9 @@ class FramePopulation:
         columns.setdefault("level", subjects.levels)
         columns.setdefault("parent_id", subjects.parent_ids)
         self.frame = replace(frame, columns=columns)
-        self._shifted: dict[int, Frame] = {0: self.frame}
+        # Frames k periods back, per peer group; kept so that their population
+        # statistics (cached per frame by zhengai.expr) are computed once.
+        self._shifted: dict[tuple[int, str | None], Frame] = {(0, None): self.frame}
         self._groups: dict[str, NDArray[np.int64]] = {}
         self._absent: dict[tuple[str, int], NDArray[np.bool_]] = {}
 
@@ -46,11 +48,14 @@ class FramePopulation:
 
     def at(self, k: int, rule: CompiledRule) -> Frame:
         """The frame ``k`` periods back, partitioned by the rule's peer group."""
-        frame = self._shifted.get(k)
+        group = rule.rule.peer_group
+        frame = self._shifted.get((k, group))
         if frame is None:
-            frame = self._shifted[k] = shift_frame(self.frame, k)
-        if rule.rule.peer_group is not None:
-            frame = replace(frame, partition=self.groups(rule.rule.peer_group))
+            frame = self._shifted.get((k, None))
+            if frame is None:
+                frame = self._shifted[(k, None)] = shift_frame(self.frame, k)
+            if group is not None:
+                frame = self._shifted[(k, group)] = replace(frame, partition=self.groups(group))
         return frame
 
     def groups(self, name: str) -> NDArray[np.int64]:
@@ -156,17 +161,13 @@ def columns_outcome(population: FramePopulation, rule: CompiledRule) -> RuleOutc
 
 
 class _Rows:
-    """Rows and contexts of one frame, with population statistics cached per peer group."""
+    """Rows and contexts of one frame (contexts of one frame share population statistics)."""
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
-        self._caches: dict[Hashable, dict[int, NDArray[np.float64]]] = {}
 
     def __getitem__(self, i: int) -> tuple[dict[str, Any], RowContext]:
-        row, context = RowContext.from_frame(self.frame, i)
-        key = context.group if isinstance(context.group, Hashable) else None
-        context._cache = self._caches.setdefault(key, {})
-        return row, context
+        return RowContext.from_frame(self.frame, i)
 
 
 def _row_truth(expression: Expression, rows: _Rows, n: int) -> tuple[BoolArray, BoolArray]:
