@@ -517,3 +517,14 @@ def test_huge_values_do_not_raise() -> None:
     assert one("a // b", a=1e308, b=1e-5) == math.inf
     assert one("a // b", a=1e308, b=1e-300) is None  # the divisor rounds to 0
     assert one("round(a * 10, 2)", a=1e308) == math.inf
+
+
+def test_text_where_a_number_is_read_is_a_bad_value() -> None:
+    from zhengai.expr import BadValue
+
+    with pytest.raises(BadValue) as info:
+        Expression("x < 1").evaluate({"x": "abc"})
+    assert info.value.code == "expr.bad_value"
+    assert info.value.message.startswith("数据类型错误 (a value of the wrong type in the data)")
+    with pytest.raises(BadValue):
+        Expression("x < 1").evaluate_columns({"x": np.array(["abc", 1.0], dtype=object)})

@@ -13,6 +13,7 @@ __all__ = [
     "BadArguments",
     "BadExponent",
     "BadLiteral",
+    "BadValue",
     "ExpressionSyntaxError",
     "ExpressionTypeError",
     "ForbiddenConstruct",
@@ -75,6 +76,12 @@ class BadLiteral(ExpressionError):
     """A literal of a forbidden kind (bytes, complex) or a number too large for a float."""
 
     code = "expr.bad_literal"
+
+
+class BadValue(ExpressionError):
+    """(Evaluation) a value of the wrong type in the data, e.g. text where a number is read."""
+
+    code = "expr.bad_value"
 
 
 class TooLong(ExpressionError):

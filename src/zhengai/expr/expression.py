@@ -15,7 +15,7 @@ from zhengai.expr.columns import as_frame, evaluate_masked
 from zhengai.expr.compiler import Names, compile_expression
 from zhengai.expr.context import RowContext
 from zhengai.expr.errors import ExpressionTypeError
-from zhengai.expr.row import RowFunction, compile_row
+from zhengai.expr.row import RowFunction, bad_value, compile_row
 from zhengai.expr.sql import SqlTarget, build_sql
 from zhengai.model import Indicator, IndicatorCatalog
 
@@ -132,7 +132,10 @@ class Expression:
     def evaluate_columns(self, table: Any) -> np.ma.MaskedArray[Any, Any]:
         """Evaluate a whole population (Frame, mapping of arrays or DataFrame) at once."""
         frame = as_frame(table)
-        return evaluate_masked(self._tree, frame, self.result_type)
+        try:
+            return evaluate_masked(self._tree, frame, self.result_type)
+        except (TypeError, ValueError) as exc:
+            raise bad_value(exc) from None
 
     def to_sql(
         self,

@@ -19,9 +19,10 @@ import numpy as np
 
 from zhengai.expr import ir
 from zhengai.expr.context import goal_value, history_value, population_values
+from zhengai.expr.errors import BadValue
 from zhengai.expr.limits import EPSILON
 
-__all__ = ["RowFunction", "compile_row"]
+__all__ = ["RowFunction", "bad_value", "compile_row"]
 
 RowFunction = Callable[..., Any]
 
@@ -178,6 +179,11 @@ class _Gen:
         return f"{impl}({', '.join([*args, *statics])})"
 
 
+def bad_value(exc: Exception) -> BadValue:
+    """The error for data of the wrong type met during evaluation."""
+    return BadValue(f"数据类型错误 (a value of the wrong type in the data): {exc}")
+
+
 def _floor(value: float) -> float:
     """``floor`` that passes infinities through instead of raising (as numpy and SQL do)."""
     return float(math.floor(value)) if math.isfinite(value) else value
@@ -219,15 +225,25 @@ def compile_row(node: ir.Node) -> RowFunction:
     body = _RETURNS.get(node.type, "_plain({body})").format(body=body)
     gen.env["_num"] = _num
     gen.env["_plain"] = _plain
+    gen.env["_bad"] = bad_value
     # The tolerance is inlined as a constant: a global lookup per comparison costs 10%.
     body = body.replace("_EPS", repr(EPSILON))
     # `context` is the public keyword (Expression.evaluate(row, context=...)).
     source = (
-        f"def _rule(row, context=None):\n    ctx = context\n    _g = row.get\n    return {body}\n"
+        "def _rule(row, context=None):\n    ctx = context\n    _g = row.get\n"
+        f"    try:\n        return {body}\n"
+        "    except (TypeError, ValueError) as exc:\n        raise _bad(exc) from None\n"
     )
     code = compile(source, "<zhengai.expr>", "exec")
     namespace: dict[str, Any] = dict(gen.env)
-    namespace["__builtins__"] = {"float": float, "bool": bool, "type": type, "int": int}
+    namespace["__builtins__"] = {
+        "float": float,
+        "bool": bool,
+        "type": type,
+        "int": int,
+        "TypeError": TypeError,
+        "ValueError": ValueError,
+    }
     exec(code, namespace)  # the source is generated from the checked tree only
     function: RowFunction = namespace["_rule"]
     return function
