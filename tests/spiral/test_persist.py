@@ -115,13 +115,18 @@ def test_batch_move_equals_the_in_memory_result(store: Store, h: Any) -> None:
 def test_two_writers_one_wins_the_other_conflicts(store: Store, db_url: str, h: Any) -> None:
     stored_a = StoredSpiral(SPIRAL, store)
     other = Store(db_url, school="s1")
-    stored_b = StoredSpiral(SPIRAL, other)
+    stored_b = StoredSpiral(Spiral(shipped_loop("five_step")), other)
     stored_a.start(subjects=["M01"])
     seen_a, seen_b = stored_a.state("M01"), stored_b.state("M01")
     stored_a.trigger("M01", "set_targets", h.PASS_ALL, who="A", known=seen_a)
     with pytest.raises(ConcurrencyConflict) as info:
         stored_b.trigger("M01", "set_targets", h.PASS_ALL, who="B", known=seen_b)
     assert info.value.code == "store.concurrency_conflict"
+    # a lost race at the close leaves no frozen snapshot behind in memory either
+    closing = replace(seen_b, state="improved")
+    with pytest.raises(ConcurrencyConflict):
+        stored_b.trigger("M01", "close", h.PASS_ALL, who="B", known=closing)
+    assert stored_b.spiral.snapshots == []
     moves = [t for t in store.transitions(subject_id="M01") if t.trigger == "set_targets"]
     assert [t.who for t in moves] == ["A"]
     other.engine.dispose()

@@ -15,7 +15,8 @@ meantime make the whole batch roll back with ``ConcurrencyConflict``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date
 from typing import Any
@@ -117,7 +118,7 @@ class StoredSpiral:
         )
         new, record = self.spiral.trigger(subject, trigger, context, actor=who, reason=reason)
         definition = self._transition(record)
-        with self.store.transaction() as conn:
+        with self._undo_snapshots(before), self.store.transaction() as conn:
             moved = self.store.move_spiral(
                 subject_id,
                 self.loop,
@@ -137,6 +138,16 @@ class StoredSpiral:
                 moved = replace(moved, small_state=new.small_state)
             self._save_snapshots(conn, self.spiral.snapshots[before:])
         return moved
+
+    @contextmanager
+    def _undo_snapshots(self, before: int) -> Iterator[None]:
+        # Callbacks ran in memory before the write; when the write fails (a lost race),
+        # the snapshots they froze are dropped too, so memory never runs ahead of the store.
+        try:
+            yield
+        except BaseException:
+            del self.spiral.snapshots[before:]
+            raise
 
     def _transition(self, record: AuditRecord) -> Any:
         small = self.spiral.definition.small_loop
@@ -266,7 +277,7 @@ class StoredSpiral:
         here = states.state if machine == "loop" else states.small
         names = self.spiral.state_ids if machine == "loop" else self.spiral.small_ids
         stored = 0
-        with self.store.transaction() as conn:
+        with self._undo_snapshots(before), self.store.transaction() as conn:
             for transition, rows in result.groups:
                 for code in np.unique(here[rows]):
                     group = rows[here[rows] == code]
