@@ -121,3 +121,12 @@ def test_rebuilt_from_records_continues_the_lifecycle(pack: Pack, data: Any) -> 
     # A rule the pack no longer has is dropped.
     ghost = {**stored["alerts"][0], "rule": "removed_rule"}
     assert len(AlertSet.from_records(pack, T1, [ghost])) == 0
+
+
+def test_summary_by_an_unknown_key(result: AlertSet) -> None:
+    from zhengai.alerts import UnknownSummaryKey
+
+    with pytest.raises(UnknownSummaryKey) as caught:
+        result.summary("owners")
+    assert caught.value.code == "data.unknown_summary_key"
+    assert str(caught.value) == "cannot summarise alerts by 'owners', did you mean 'owner'?"

@@ -8,7 +8,7 @@ returns an :class:`AlertSet`.  Importing this package also registers the
 from zhengai.alerts import selftest as _selftest  # registers the self-test checker
 from zhengai.alerts.alertset import STATUS_CODES, AlertSet, RuleAlerts, RuleGaps
 from zhengai.alerts.batch import BACKENDS, Backend, evaluate, evaluate_populations
-from zhengai.alerts.errors import PreviousMismatch, UnknownBackend
+from zhengai.alerts.errors import PreviousMismatch, UnknownBackend, UnknownSummaryKey
 from zhengai.alerts.frames import FramePopulation
 from zhengai.alerts.selftest import run_case
 
@@ -22,6 +22,7 @@ __all__ = [
     "RuleAlerts",
     "RuleGaps",
     "UnknownBackend",
+    "UnknownSummaryKey",
     "evaluate",
     "evaluate_populations",
     "run_case",

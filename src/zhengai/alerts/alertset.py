@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from zhengai.alerts.errors import UnknownSummaryKey
+from zhengai.errors import did_you_mean
 from zhengai.model import (
     Alert,
     AlertStatus,
@@ -355,18 +357,28 @@ class AlertSet:
         With several keys the result is keyed by tuples: ``summary(["rule", "severity"])``.
         """
         keys = [by] if isinstance(by, str) else list(by)
+        allowed = ("rule", "severity", "owner", "level", "status")
+        for key in keys:
+            if key not in allowed:
+                raise UnknownSummaryKey(
+                    f"cannot summarise alerts by {key!r}", hint=did_you_mean(key, allowed)
+                )
         counts: Counter[Any] = Counter()
+        width = len(STATUS_CODES)
         for part in self.rules.values():
-            for rank, code in zip(part.rank.tolist(), part.status.tolist(), strict=True):
+            # Rule, owner and level are the same for a whole part: count the
+            # (severity, status) pairs with numpy, then name them.
+            pairs, tally = np.unique(part.rank * width + part.status, return_counts=True)
+            for pair, count in zip(pairs.tolist(), tally.tolist(), strict=True):
                 record = {
                     "rule": part.rule.id,
-                    "severity": self.severities[rank].id,
+                    "severity": self.severities[pair // width].id,
                     "owner": part.rule.rule.owner,
                     "level": part.rule.rule.level.value,
-                    "status": STATUS_CODES[code].value,
+                    "status": STATUS_CODES[pair % width].value,
                 }
                 key = tuple(record[k] for k in keys)
-                counts[key[0] if len(key) == 1 else key] += 1
+                counts[key[0] if len(key) == 1 else key] += count
         order = {s.id: i for i, s in enumerate(self.severities)}
         if keys == ["severity"]:
             return {k: counts[k] for k in sorted(counts, key=lambda s: order.get(s, len(order)))}
