@@ -117,3 +117,8 @@ def test_expression_guard_reads_subject_attributes(h: Any) -> None:
             "improve",
             GuardContext(gaps={}, values={"attendance_rate": 0.9, "level": "course"}),
         )
+
+
+def test_expression_guards_are_named_by_their_id_in_diagrams() -> None:
+    assert SPIRAL.definition.transitions[5].guards[1].name == "attendance_ok"
+    assert "improve（制定改进方案） [gaps_addressed, attendance_ok]" in SPIRAL.diagram()

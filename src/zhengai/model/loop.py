@@ -194,6 +194,11 @@ class ExprGuard(BaseModel):
     id: Annotated[str, Field(pattern=_ID)]
     message: str = ""
 
+    @property
+    def name(self) -> str:
+        """The name results and errors are reported under (the guard's ``id``)."""
+        return self.id
+
 
 GuardSpec = BuiltinGuard | ExprGuard
 

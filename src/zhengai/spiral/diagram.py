@@ -43,7 +43,7 @@ def _edge_label(spiral: Spiral, trigger: str) -> str:
     if definition.small_loop:
         transitions += definition.small_loop.transitions
     t = next(t for t in transitions if t.trigger == trigger)
-    guards = [g.name if hasattr(g, "guard") else g.id for g in t.guards]  # type: ignore[union-attr]
+    guards = [g.name for g in t.guards]
     text = f"{trigger}（{t.label}）" if t.label else trigger
     return f"{text} [{', '.join(guards)}]" if guards else text
 
