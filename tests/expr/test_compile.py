@@ -234,6 +234,8 @@ HOSTILE = [
     ("   ", ExpressionSyntaxError),
     ("#", ExpressionSyntaxError),
     ("1and x > 1", ExpressionSyntaxError),
+    ("x\u200b < 1", ExpressionSyntaxError),  # zero-width space
+    ("x < 1\u2028or y < 1", ExpressionSyntaxError),  # line separator
 ]
 
 
@@ -307,3 +309,23 @@ def test_bad_attribute_type_and_constant() -> None:
         Expression("x", attributes={"x": "date"})  # type: ignore[dict-item]
     with pytest.raises(ExpressionTypeError):
         Expression("x < c", constants={"c": float("nan")})
+
+
+def test_homoglyphs_are_unknown_names_with_a_suggestion() -> None:
+    error = _error("\u0430ttendance_rate < 0.9", catalog=CATALOG)  # Cyrillic а
+    assert type(error) is UnknownName
+    assert error.hint == "did you mean 'attendance_rate'?"
+
+
+def test_nothing_is_executed_while_compiling(tmp_path: object) -> None:
+    import os
+
+    marker = os.path.join(str(tmp_path), "pwned")
+    for text in (
+        f"__import__('os').system('touch {marker}')",
+        f"open('{marker}', 'w')",
+        f"(lambda: __import__('os').system('touch {marker}'))()",
+    ):
+        with pytest.raises(ExpressionError):
+            Expression(text).evaluate({})
+    assert not os.path.exists(marker)
