@@ -358,10 +358,10 @@ class AlertSet:
         """
         keys = [by] if isinstance(by, str) else list(by)
         allowed = ("rule", "severity", "owner", "level", "status")
-        for key in keys:
-            if key not in allowed:
+        for name in keys:
+            if name not in allowed:
                 raise UnknownSummaryKey(
-                    f"cannot summarise alerts by {key!r}", hint=did_you_mean(key, allowed)
+                    f"cannot summarise alerts by {name!r}", hint=did_you_mean(name, allowed)
                 )
         counts: Counter[Any] = Counter()
         width = len(STATUS_CODES)
