@@ -249,7 +249,53 @@ def main(quick: bool = False) -> str:
         "someone reads.",
         "",
     ]
+    lines.extend(_sql_section(pack, 2_000 if quick else 20_000, period))
     return "\n".join(lines)
+
+
+def _sql_section(pack: Pack, n: int, period: Period) -> list[str]:
+    """The same pack inside SQLite, reading tables already there (the store's situation)."""
+    from sqlalchemy import create_engine
+
+    from zhengai.alerts.sql import scratch_tables
+
+    subjects, observations = _data(n, [period.prev(2), period.prev(1), period], seed=2)
+    reference = evaluate(pack, subjects, observations, period)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/bench.db")
+        try:
+            with (
+                engine.begin() as conn,
+                scratch_tables(conn, pack, subjects, observations) as (
+                    subject_table,
+                    observation_table,
+                ),
+            ):
+
+                def run() -> Any:
+                    return evaluate(
+                        pack,
+                        subjects,
+                        None,
+                        period,
+                        backend="sql",
+                        connection=conn,
+                        observations_table=observation_table,
+                        subjects_table=subject_table,
+                    )
+
+                result = run()
+                if result.to_records() != reference.to_records():
+                    raise RuntimeError("the sql backend disagrees with the columnar one")
+                elapsed = _best(run, 2)
+        finally:
+            engine.dispose()
+    return [
+        f"SQL backend on SQLite, {n:,} students, observations already in a table: "
+        f"{elapsed * 1000:.0f} ms for the 20 rules ({n * 20 / elapsed / 1e6:.2f} M "
+        "subject×rule evaluations/s), identical alerts to the columnar backend.",
+        "",
+    ]
 
 
 def _conditions(population: FramePopulation, rule: Any) -> list[tuple[Any, Any]]:
