@@ -280,6 +280,9 @@ FIXED = [
     "clamp(x, pct_rank(x), x)",
     "x // peer_mean(y) + round(zscore(y), 1)",
     "peer_mean(x) + peer_median(y) + peer_median(x) + rank(x) + pct_rank(y)",
+    "coalesce(x > 1, y > 1, False)",
+    "has(x > y) and is_missing(z) or (x > 1) == (y > 1)",
+    "coalesce(x, y, z, -1) * 2 if not (z < 0) else round(-z, 1)",
 ]
 
 
