@@ -391,13 +391,21 @@ def _load_expression(guard: ExprGuard, field_path: str, options: Mapping[str, An
 
 def _expression(guard: ExprGuard, field_path: str, options: Mapping[str, Any]) -> CompiledGuard:
     expression = _load_expression(guard, field_path, options)
+    # The last frame evaluated and its result: explaining many failed rows of one batch
+    # must not re-run the expression over the whole population for each row.
+    last: list[tuple[Frame, np.ma.MaskedArray[Any, Any]]] = []
 
     def values(x: GuardInputs) -> np.ma.MaskedArray[Any, Any]:
         if x.frame is None:
             raise MissingGuardInput(
                 f"expression guard {guard.id!r} needs the guard input 'frame', which was not given"
             )
-        return np.ma.asarray(expression.evaluate_columns(x.frame))
+        entry = last[0] if last else None  # one read: other threads may replace it
+        if entry is not None and entry[0] is x.frame:
+            return entry[1]
+        result = np.ma.asarray(expression.evaluate_columns(x.frame))
+        last[:] = [(x.frame, result)]
+        return result
 
     def passed(x: GuardInputs) -> Bools:
         result = values(x)
