@@ -637,6 +637,8 @@ def _self_spiral(data: ReportData, subject_id: str) -> Section | None:
         def label(state_id: str) -> str:
             return spiral.label(state_id) if spiral is not None else state_id
 
+        actions = _transition_labels(data)
+
         section.tables.append(
             Table(
                 "spiral_history",
@@ -646,7 +648,7 @@ def _self_spiral(data: ReportData, subject_id: str) -> Section | None:
                     [
                         r.at.strftime("%Y-%m-%d %H:%M"),
                         r.cycle,
-                        r.trigger,
+                        actions.get(r.trigger, r.trigger),
                         label(r.source),
                         label(r.dest),
                         r.actor,
@@ -657,6 +659,15 @@ def _self_spiral(data: ReportData, subject_id: str) -> Section | None:
             )
         )
     return section
+
+
+def _transition_labels(data: ReportData) -> dict[str, str]:
+    """Trigger → the Chinese label of its transition (确立目标…), from the loop definition."""
+    if data.spiral is None:
+        return {}
+    definition = data.spiral.definition
+    small = definition.small_loop.transitions if definition.small_loop else ()
+    return {t.trigger: t.label for t in (*definition.transitions, *small) if t.label}
 
 
 def _action_rows(data: ReportData, actions: Sequence[Any]) -> list[list[Cell]]:

@@ -110,7 +110,8 @@ def _figure(width: float, height: float) -> Figure:
 
 def _wrap(text: str, width: int) -> str:
     # Chinese has no spaces: wrap by characters.
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    return "\n".join(lines) or text
 
 
 def radar_chart(
@@ -262,11 +263,12 @@ def chain_chart(
     nodes: Sequence[tuple[str, str, float | None]],
     edges: Sequence[tuple[str, str, bool]],
 ) -> Figure:
-    """A goal chain drawn top-down by depth, each box coloured by attainment.
+    """A goal chain drawn left to right by depth, each box coloured by attainment.
 
     ``nodes`` are ``(id, label, attainment)``; ``edges`` are ``(parent, child,
-    supports)`` where supporting links are dashed.  Layers come from the longest path
-    from a root, so a plan sits above the plans it decomposes into.
+    supports)`` where supporting links (左右呼应) are dashed blue arcs.  Columns come
+    from the longest path from a root, so a plan sits left of the plans it decomposes
+    into; left to right keeps a wide chain readable on a portrait A4 page.
     """
     import networkx as nx
 
@@ -282,25 +284,23 @@ def chain_chart(
     layers: dict[int, list[str]] = {}
     for gid, _label, _value in nodes:
         layers.setdefault(depth[gid], []).append(gid)
-    widest = max(len(v) for v in layers.values())
-    width = min(18.0, max(3.5, 1.5 * widest + 0.8))
-    fig = _figure(width, 1.15 * len(layers) + 0.6)
+    tallest = max(len(v) for v in layers.values())
+    fig = _figure(2.3 * len(layers) + 0.4, max(1.6, 0.62 * tallest + 0.4))
     ax: Any = fig.add_subplot()
     pos: dict[str, tuple[float, float]] = {}
     for d, members in layers.items():
         for i, gid in enumerate(members):
-            pos[gid] = ((i + 0.5) / len(members) * widest, -d)
-    size = 9 if widest <= 4 else 8 if widest <= 10 else 7
+            pos[gid] = (float(d), -(i + 0.5) / len(members) * tallest)
     boxes: dict[str, Any] = {}
     for gid, label, value in nodes:
         fill, edge = _band(value)
         shown = "数据缺失" if value is None else f"{value:.0%}"
         boxes[gid] = ax.text(
             *pos[gid],
-            f"{_wrap(label, 7)}\n{shown}",
+            f"{_wrap(label, 12)} {shown}",
             ha="center",
             va="center",
-            fontsize=size,
+            fontsize=7,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": fill, "edgecolor": edge},
             zorder=3,
         )
@@ -308,14 +308,11 @@ def chain_chart(
         if a not in boxes or b not in boxes:
             continue
         if supports:
-            # 左右呼应: a dashed arc between the sides of two boxes of the same layer.
-            right = pos[b][0] > pos[a][0]
-            start, end, style = (1.0, 0.5), (0.0, 0.5), "arc3,rad=-0.25"
-            if not right:
-                start, end = (0.0, 0.5), (1.0, 0.5)
+            # 左右呼应: a dashed arc along the right side of two boxes of one column.
+            start, end, style = (1.0, 0.5), (1.0, 0.5), "arc3,rad=-0.4"
         else:
-            # 上下衔接: from the bottom of the parent's box to the top of the child's.
-            start, end, style = (0.5, 0.0), (0.5, 1.0), "arc3,rad=0"
+            # 上下衔接: from the right of the parent's box to the left of the child's.
+            start, end, style = (1.0, 0.5), (0.0, 0.5), "arc3,rad=0"
         ax.annotate(
             "",
             xy=end,
@@ -333,7 +330,7 @@ def chain_chart(
             },
             zorder=1,
         )
-    ax.set_xlim(-0.2, widest + 0.2)
-    ax.set_ylim(-(len(layers) - 1) - 0.6, 0.6)
+    ax.set_xlim(-0.5, len(layers) - 0.5)
+    ax.set_ylim(-tallest, 0)
     ax.axis("off")
     return fig

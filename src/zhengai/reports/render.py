@@ -262,6 +262,8 @@ def _docx(report: Report) -> bytes:
         _east_asian(styles[name], _LATIN_FONT, _HEADING_FONT)
         styles[name].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
     section = document.sections[0]
+    # A4 (python-docx's default template is US Letter); 2.2 cm margins.
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.2)
 
     title = document.add_heading(report.title, level=0)
@@ -285,7 +287,8 @@ def _docx(report: Report) -> bytes:
                 if text:
                     document.add_paragraph(text, style="Caption")
         for chart in part.charts:
-            document.add_picture(io.BytesIO(chart.png()), width=Cm(15))
+            png = chart.png()
+            document.add_picture(io.BytesIO(png), width=min(Cm(15), _png_width(png)))
             document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             caption = document.add_paragraph(f"图：{chart.title}", style="Caption")
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -294,11 +297,42 @@ def _docx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _png_width(png: bytes) -> Any:
+    """The natural width of a chart PNG (drawn at 150 dpi) as a Word length."""
+    from docx.shared import Inches
+
+    width = int.from_bytes(png[16:20], "big")  # the IHDR chunk's width field
+    return Inches(width / 150)
+
+
+#: The width of the text on an A4 page with 2.2 cm margins, in cm.
+_TEXT_WIDTH_CM = 16.6
+
+
+def _column_widths(table: Table) -> list[float]:
+    """Column widths in cm, shared out by the longest text in each column (first rows).
+
+    Word gives every column the same width otherwise, which squeezes a long message
+    column into a sliver; a column gets at least 1.4 cm and at most half the page.
+    """
+    rows = table.text_rows()[:50]
+    longest = [
+        max([len(c) for c in (r[j] for r in rows)] + [len(col)])
+        for j, col in enumerate(table.columns)
+    ]
+    weights = [min(max(n, 3), 40) for n in longest]
+    total = sum(weights)
+    widths = [max(1.4, _TEXT_WIDTH_CM * w / total) for w in weights]
+    scale = _TEXT_WIDTH_CM / sum(widths)
+    return [w * scale for w in widths]
+
+
 def _docx_table(document: Any, table: Table) -> None:
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
+    grid.autofit = False
     for cell, text in zip(grid.rows[0].cells, table.columns, strict=True):
         cell.text = text
         for run in cell.paragraphs[0].runs:
@@ -310,6 +344,11 @@ def _docx_table(document: Any, table: Table) -> None:
             cell.text = text
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(9)
+    for column, width in zip(grid.columns, _column_widths(table), strict=True):
+        # Word reads the cells' widths, LibreOffice and WPS the table grid's: set both.
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
 
 
 # -- Excel -------------------------------------------------------------------------------
