@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from zhengai.model import Indicator, Level, Subject
-from zhengai.store import BadStoreURL, IntegrityViolation, Store
+from zhengai.store import BadStoreURL, IntegrityViolation, Store, UnknownTable
 
 from .conftest import roster
 
@@ -148,3 +149,46 @@ def test_one_store_serves_many_threads(store: Store) -> None:
         t.join()
     assert errors == []
     assert len(store.subjects(level="teacher")) == 20
+
+
+def test_evaluator_records_go_in_and_out_per_school(store: Store) -> None:
+    pack = store.save_pack("core", "1.0", "name: core\n")
+    now = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+    store.insert_rows(
+        "zg_runs",
+        [
+            {
+                "pack_id": pack,
+                "pack_name": "core",
+                "pack_version": "1.0",
+                "pack_hash": "abc",
+                "period": "2025-2026-1",
+                "as_of": now,
+                "backend": "sql",
+                "started_at": now,
+                "finished_at": now,
+                "timings": {"alerts": 1.5},
+                "counts": {"alerts": 2},
+            }
+        ],
+    )
+    (run,) = store.rows("zg_runs")
+    assert (run["backend"], run["counts"], run["as_of"]) == ("sql", {"alerts": 2}, now)
+    alert = {
+        "run_id": run["id"],
+        "rule": "attendance_low",
+        "subject_id": "st0",
+        "period": "2025-2026-1",
+        "severity": "黄",
+        "status": "new",
+        "message": "到课率 0.82 低于 0.9",
+        "input_values": {"attendance_rate": 0.82},
+    }
+    assert store.insert_rows("zg_alerts", [alert, {**alert, "subject_id": "st1"}]) == 2
+    assert [a["subject_id"] for a in store.rows("zg_alerts", run_id=run["id"])] == ["st0", "st1"]
+    assert store.for_school(f"{store.school}-b").rows("zg_alerts") == []
+    with pytest.raises(UnknownTable) as err:
+        store.rows("zg_alert")
+    assert err.value.code == "store.unknown_table"
+    assert err.value.message == "no store table 'zg_alert'"
+    assert err.value.hint == "did you mean 'zg_alerts'?"

@@ -19,6 +19,7 @@ from zhengai.store.errors import (
     SchemaOutOfDate,
     SchemaTooNew,
     SchoolMismatch,
+    UnknownTable,
 )
 from zhengai.store.ingest import StoredObservations, latest_query
 from zhengai.store.records import (
@@ -52,5 +53,6 @@ __all__ = [
     "StoreError",
     "StoredObservations",
     "Transition",
+    "UnknownTable",
     "latest_query",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "SchemaOutOfDate",
     "SchemaTooNew",
     "SchoolMismatch",
+    "UnknownTable",
 ]
 
 
@@ -76,3 +77,9 @@ class ConnectionLost(StoreError):
     """The database connection died mid-call; the transaction was rolled back by the server."""
 
     code = "store.connection_lost"
+
+
+class UnknownTable(StoreError):
+    """A table name that is not one of the store's school-scoped tables."""
+
+    code = "store.unknown_table"

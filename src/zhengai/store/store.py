@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from zhengai.errors import did_you_mean
 from zhengai.model import Indicator, IndicatorCatalog, Level, Subject
 from zhengai.store import actions as _actions
 from zhengai.store import ingest as _ingest
@@ -25,10 +26,10 @@ from zhengai.store.errors import (
     BadStoreURL,
     ConnectionLost,
     IntegrityViolation,
-    RowNotFound,
     SchemaNotUpgraded,
     SchemaOutOfDate,
     SchemaTooNew,
+    UnknownTable,
 )
 from zhengai.store.ingest import ObservationInput, ProgressCallback, StoredObservations
 from zhengai.store.locking import compare_and_set
@@ -245,13 +246,55 @@ class Store:
         which the store adds.  Returns the new version; a stale version raises
         :class:`ConcurrencyConflict` and the transaction rolls back.
         """
-        resolved = metadata.tables[table] if isinstance(table, str) else table
+        resolved = self._table(table)
         if "version" not in resolved.c:
-            raise RowNotFound(f"table {resolved.name} has no version column to lock on")
+            raise UnknownTable(f"table {resolved.name} has no version column to lock on")
         with self._tx(conn) as c:
             return compare_and_set(
                 c, resolved, {"school_id": self._school, **key}, expected_version, values
             )
+
+    # -- generic rows ---------------------------------------------------------------------
+    def insert_rows(
+        self,
+        table: str | Table,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """Insert ``rows`` (dicts without ``school_id``) into a store table, as one executemany.
+
+        For the evaluators' own records (runs, alerts, gaps, scores, goals…); the store
+        adds its school to every row.  Returns the number of rows inserted.
+        """
+        resolved = self._table(table)
+        stamped = [{**row, "school_id": self._school} for row in rows]
+        if not stamped:
+            return 0
+        with self._tx(conn) as c:
+            c.execute(resolved.insert(), stamped)
+        return len(stamped)
+
+    def rows(self, table: str | Table, **equal: Any) -> list[dict[str, Any]]:
+        """This school's rows of a store table where each ``column=value`` holds, by key."""
+        resolved = self._table(table)
+        query = select(resolved).where(
+            resolved.c.school_id == self._school,
+            *(resolved.c[name] == value for name, value in equal.items()),
+        )
+        query = query.order_by(*resolved.primary_key.columns)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    @staticmethod
+    def _table(table: str | Table) -> Table:
+        resolved = metadata.tables.get(table) if isinstance(table, str) else table
+        if resolved is None or "school_id" not in resolved.c:
+            raise UnknownTable(
+                f"no store table {table!r}",
+                hint=did_you_mean(str(table), metadata.tables) or "see zhengai.store.schema",
+            )
+        return resolved
 
     # -- schools ----------------------------------------------------------------------------
     def add_school(self, name: str) -> None:
