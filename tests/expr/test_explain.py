@@ -48,4 +48,24 @@ def test_history_values_are_explained_with_their_context() -> None:
     row, ctx = RowContext.from_frame(frame, 0)
     explanation = Expression("prev(gpa) - gpa >= 0.5").explain(row, ctx, lang="en")
     assert explanation.text == "prev(gpa) - gpa 0.5 >= 0.5 → yes"
-    assert Step("prev(gpa)", 2.3) in explanation.steps
+    assert Step("prev(gpa, 1)", 2.3) in explanation.steps
+    assert Step("gpa", 1.8) in explanation.steps
+
+
+def test_library_functions_show_their_comparisons() -> None:
+    catalog = IndicatorCatalog([Indicator(id="employment", name="就业率")])
+    frame = Frame(
+        columns={"employment": np.array([0.9])},
+        history={"employment": [np.array([0.85]), np.array([0.88])]},
+    )
+    row, ctx = RowContext.from_frame(frame, 0)
+    explanation = Expression("increasing(就业率, 3)", catalog).explain(row, ctx)
+    assert explanation.text == (
+        "就业率(前1期) 0.85 < 就业率 0.9 → 是; 就业率(前2期) 0.88 < 就业率(前1期) 0.85 → 否; "
+        "increasing(就业率, 3) → 否"
+    )
+    between = Expression("between(就业率, 0.6, 0.95)", catalog).explain(row, ctx, lang="en")
+    assert between.text == (
+        "employment 0.9 >= 0.6 → yes; employment 0.9 <= 0.95 → yes; "
+        "between(就业率, 0.6, 0.95) → yes"
+    )

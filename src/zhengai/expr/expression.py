@@ -172,36 +172,39 @@ class Expression:
                 self._explainers[id(node) * 100 + shift] = function
             return _python(function(row, context), node.type)
 
-        def label(node: ir.Node) -> str:
-            if isinstance(node, ir.Ref) and lang == "zh":
-                return node.label
-            return node.name if isinstance(node, ir.Ref) else node.text
+        def label(node: ir.Node, shift: int) -> str:
+            if not isinstance(node, ir.Ref):
+                return node.text
+            name = node.label if lang == "zh" else node.name
+            if shift and node.kind != "attribute":  # a history value: say which period
+                return f"{name}(前{shift}期)" if lang == "zh" else f"prev({name}, {shift})"
+            return name
 
         def operand(node: ir.Node, shift: int) -> str:
             if isinstance(node, ir.Lit):
                 return _fmt(node.value, lang)
-            return f"{label(node)} {_fmt(val(node, shift), lang)}"
+            if isinstance(node, ir.Shift):
+                return operand(node.operand, shift + node.k)
+            return f"{label(node, shift)} {_fmt(val(node, shift), lang)}"
 
         stack: list[tuple[ir.Node, int]] = [(self._tree, 0)]
         while stack:
             node, shift = stack.pop()
             if isinstance(node, ir.Shift):
-                # Shown under the history call's text (`prev(gpa)`), not the bare name.
-                if node.text not in seen:
-                    seen.add(node.text)
-                    steps.append(Step(node.text, val(node, shift)))
-                if not isinstance(node.operand, ir.Ref):
-                    stack.append((node.operand, shift + node.k))
+                stack.append((node.operand, shift + node.k))
                 continue
-            if not isinstance(node, ir.Lit) and node.text not in seen:
-                seen.add(node.text)
-                steps.append(Step(node.text, val(node, shift)))
-                if isinstance(node, ir.Cmp):
-                    verdict = _fmt(val(node, shift), lang)
-                    lines.append(
-                        f"{operand(node.left, shift)} {node.op} {operand(node.right, shift)}"
-                        f" → {verdict}"
-                    )
+            key = label(node, shift)
+            if not isinstance(node, ir.Lit) and key not in seen:
+                seen.add(key)
+                steps.append(Step(key, val(node, shift)))
+            if isinstance(node, ir.Cmp):
+                # Comparisons inside library functions (between, increasing…) are shown too.
+                line = (
+                    f"{operand(node.left, shift)} {node.op} {operand(node.right, shift)}"
+                    f" → {_fmt(val(node, shift), lang)}"
+                )
+                if line not in lines:
+                    lines.append(line)
             stack.extend((child, shift) for child in reversed(ir.children(node)))
         if not isinstance(self._tree, ir.Cmp):
             lines.append(f"{self.text} → {_fmt(value, lang)}")
