@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -15,6 +15,7 @@ from zhengai.errors import ConcurrencyConflict
 from zhengai.model import Subject
 from zhengai.model.loop import UnknownState
 from zhengai.spiral import (
+    GuardContext,
     GuardInputs,
     Spiral,
     StandardsMissing,
@@ -132,32 +133,39 @@ def test_two_writers_one_wins_the_other_conflicts(store: Store, db_url: str, h: 
     other.engine.dispose()
 
 
-def test_racing_threads_on_two_connections(store: Store, db_url: str, h: Any) -> None:
-    stores = [store, Store(db_url, school="s1")]
-    spirals = [StoredSpiral(SPIRAL, s) for s in stores]
-    spirals[0].start(subjects=["M02"])
-    barrier = threading.Barrier(2)
-    outcome: dict[str, str] = {}
+def _race(url: str, who: str, barrier: Any, outcome: Any) -> None:
+    """One process: read the subject, wait for the other, then try to move it."""
+    store = Store(url, school="s1")
+    stored = StoredSpiral(Spiral(shipped_loop("five_step")), store)
+    known = stored.state("M02")
+    context = GuardContext(targets={"a": 0.9})
+    barrier.wait(timeout=30)
+    try:
+        stored.trigger("M02", "set_targets", context, who=who, known=known)
+        outcome.put((who, "won"))
+    except ConcurrencyConflict:
+        outcome.put((who, "conflict"))
+    finally:
+        store.engine.dispose()
 
-    def race(i: int) -> None:
-        known = spirals[i].state("M02")
-        barrier.wait()
-        try:
-            spirals[i].trigger("M02", "set_targets", h.PASS_ALL, who=f"W{i}", known=known)
-            outcome[f"W{i}"] = "won"
-        except ConcurrencyConflict:
-            outcome[f"W{i}"] = "conflict"
 
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcome.values()) == ["conflict", "won"]
-    winner = next(k for k, v in outcome.items() if v == "won")
+def test_two_processes_race_for_one_subject(store: Store, db_url: str) -> None:
+    StoredSpiral(SPIRAL, store).start(subjects=["M02"])
+    ctx = multiprocessing.get_context("fork")
+    barrier, outcome = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_race, args=(db_url, w, barrier, outcome)) for w in ("P1", "P2")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    results = dict(outcome.get(timeout=5) for _ in procs)
+    assert sorted(results.values()) == ["conflict", "won"]
+    winner = next(k for k, v in results.items() if v == "won")
     moves = [t for t in store.transitions(subject_id="M02") if t.trigger == "set_targets"]
-    assert [t.who for t in moves] == [winner]
-    stores[1].engine.dispose()
+    assert [t.who for t in moves] == [winner]  # exactly one audit row, the winner's
+    state = store.spiral_state("M02", "five_step")
+    assert state is not None
+    assert (state.state, state.version) == ("targeted", 2)
 
 
 def test_a_batch_that_lost_subjects_to_another_writer_rolls_back(store: Store, h: Any) -> None:
