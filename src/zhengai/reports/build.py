@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from zhengai.data import Subjects
 from zhengai.errors import did_you_mean
 from zhengai.model import Level, Period, PeriodKind
 from zhengai.reports import charts
@@ -1087,23 +1088,40 @@ def _annual_children(data: ReportData, scope: str | None) -> Section | None:
     if not observed:
         return None
     section = Section("children", "下级单位对比")
-    section.paragraphs.append("各下级单位最近一期的指标值（— 表示数据缺失）。")
-    rows: list[list[Cell]] = []
-    for sid in observed:
-        cells: list[Cell] = []
-        for ind in indicators:
-            v = values.get((sid, ind))
-            cells.append(_pct(v) if data.indicator_unit(ind) in _RATE_UNITS else _num(v))
-        rows.append([data.name_of(sid), *cells])
-    section.tables.append(
-        Table(
-            "children",
-            "下级单位指标对比",
-            ["单位", *(f"{data.indicator_name(i)}（{latest[i]}）" for i in indicators)],
-            rows,
-        )
+    section.paragraphs.append(
+        "各下级单位最近一期的指标值；每类单位只列出它们采集的指标（— 表示数据缺失）。"
     )
+    for group, members in _groups(children, observed).items():
+        columns = [i for i in indicators if any((sid, i) in values for sid in members)]
+        rows: list[list[Cell]] = []
+        for sid in members:
+            cells: list[Cell] = []
+            for ind in columns:
+                v = values.get((sid, ind))
+                cells.append(_pct(v) if data.indicator_unit(ind) in _RATE_UNITS else _num(v))
+            rows.append([data.name_of(sid), *cells])
+        section.tables.append(
+            Table(
+                f"children_{len(section.tables) + 1}",
+                f"{group}：指标对比",
+                ["单位", *(data.indicator_name(i) for i in columns)],
+                rows,
+                note="期别：" + "，".join(f"{data.indicator_name(i)} {latest[i]}" for i in columns),
+            )
+        )
     return section
+
+
+def _groups(children: Subjects, observed: Sequence[str]) -> dict[str, list[str]]:
+    """The observed children grouped by level and ``kind`` (职能部门 / 二级学院…)."""
+    kinds = children.attributes.get("kind")
+    out: dict[str, list[str]] = {}
+    for sid in observed:
+        i = children.position(sid)
+        kind = kinds[i] if kinds is not None else None
+        label = str(kind) if kind else Level.parse(str(children.levels[i])).label
+        out.setdefault(label, []).append(sid)
+    return out
 
 
 def _annual_spirals(data: ReportData, members: set[str] | None) -> Section | None:
