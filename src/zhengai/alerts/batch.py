@@ -66,8 +66,9 @@ def evaluate(
     subject at a time) or ``sql`` (inside a database: ``connection`` is a
     SQLAlchemy connection or engine; ``observations_table`` a selectable with
     columns ``subject_id, indicator, period, value`` and ``subjects_table`` one
-    with ``subject_id, level, parent_id`` plus attribute columns — when they are
-    not given, the in-memory data are copied into scratch tables first).
+    with ``subject_id, level, name, parent_id`` plus a column per attribute the
+    rules read — when they are not given, the in-memory data are copied into
+    scratch tables first, and when both are given the in-memory data are unused).
     ``previous`` is the AlertSet of the period before, for the lifecycle
     (new / ongoing / escalated / de-escalated / resolved).
     """

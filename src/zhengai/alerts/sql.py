@@ -212,25 +212,24 @@ def _level_outcomes(
     periods = [str(period.prev(k)) for k in range(depth + 1)]
     names = list(dict.fromkeys(i for r in rules for i in r.indicators))
     s, o = subject_t.c, observation_t.c
-    keys = [s.subject_id, s.level, s.name, s.parent_id, *(s[a] for a in attrs)]
+    # The observations are pivoted on their own (one scan, grouped by subject),
+    # then joined to the level's subjects, so subjects without data still get a row.
     cells = [
         func.max(case((and_(o.indicator == name, o.period == p), o.value))).label(f"v{j}_{k}")
         for j, name in enumerate(names)
         for k, p in enumerate(periods)
     ]
-    joined = subject_t.outerjoin(
-        observation_t,
-        and_(
-            o.subject_id == s.subject_id,
-            o.period.in_(periods),
-            o.indicator.in_(names or [""]),
-        ),
+    wide = (
+        select(o.subject_id.label("sid"), *cells)
+        .where(o.period.in_(periods), o.indicator.in_(names or [""]))
+        .group_by(o.subject_id)
+        .subquery("wide")
     )
+    wide_cells = [wide.c[f"v{j}_{k}"] for j in range(len(names)) for k in range(len(periods))]
     pivot = (
-        select(*keys, *cells)
-        .select_from(joined)
+        select(s.subject_id, s.level, s.name, s.parent_id, *(s[a] for a in attrs), *wide_cells)
+        .select_from(subject_t.outerjoin(wide, wide.c.sid == s.subject_id))
         .where(s.level == level.value)
-        .group_by(*keys)
         .subquery("pivot")
     )
     p = pivot.c
