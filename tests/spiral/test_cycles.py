@@ -139,3 +139,29 @@ def test_closing_freezes_a_snapshot_and_the_next_cycle_carries_over(h: Any) -> N
     assert nxt.carried("M3") == ("attendance_rate",)
     assert [a.id for a in nxt.carried_actions["M2"]] == ["A1"]
     assert set(nxt.carried_actions) == {"M2"}  # verified and other subjects' actions stay
+
+
+def test_the_loop_declares_its_raising_policy(h: Any) -> None:
+    # eight_ten_step declares step_to_plan with a 5% step; five_step never_down.
+    for loop_id, expected in (("eight_ten_step", 0.84), ("five_step", 0.80)):
+        spiral = Spiral(shipped_loop(loop_id))
+        improved = spiral.state_ids.index("improved")
+        states = spiral.population(["M1"], at=h.T0)
+        states = type(states)(
+            states.subject_ids,
+            states.state * 0 + improved,
+            states.small,
+            states.cycle,
+            states.entered_at,
+        )
+        inputs = GuardInputs(
+            n=1,
+            indicators=("employment_rate",),
+            targets=np.array([[0.80]]),
+            achieved=np.array([[0.78]]),
+        )
+        spiral.advance(states, "close", inputs, at=h.at(1))
+        (snap,) = spiral.snapshots
+        nxt = spiral.open_next_cycle(snap, [HB], plan=np.array([[0.95]]))
+        assert nxt.targets[0, 0] == pytest.approx(expected)
+        assert nxt.carried("M1") == ("employment_rate",)

@@ -11,11 +11,11 @@ guards over all rows at once.  Both give identical results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,7 @@ from zhengai.model.loop import (
     UnknownState,
 )
 from zhengai.spiral.audit import AuditBatch, AuditRecord, MachineName
+from zhengai.spiral.cycles import CycleSnapshot, NextCycle, open_next_cycle, snapshot
 from zhengai.spiral.errors import (
     GuardInputsMismatch,
     IllegalTrigger,
@@ -40,6 +41,10 @@ from zhengai.spiral.errors import (
     UnknownTrigger,
 )
 from zhengai.spiral.guards import CompiledGuard, GuardContext, GuardInputs, compile_guard
+
+if TYPE_CHECKING:
+    from zhengai.model.action import Action
+    from zhengai.model.enums import Direction
 
 __all__ = [
     "AdvanceResult",
@@ -255,7 +260,7 @@ class Spiral:
         self._code = {s: i for i, s in enumerate(self.state_ids)}
         self._small_code = {s: i for i, s in enumerate(self.small_ids)}
         self._labels = {s.id: s.label for s in definition.all_states()}
-        self.snapshots: list[Any] = []
+        self.snapshots: list[CycleSnapshot] = []
         options = {"catalog": catalog, "attributes": attributes, "constants": constants}
         self._callbacks: dict[str, Callback] = {"freeze_snapshot": self._freeze_snapshot}
         self._callbacks.update(callbacks or {})
@@ -655,8 +660,6 @@ class Spiral:
 
     def _freeze_snapshot(self, batch: TransitionBatch) -> None:
         """Built-in ``freeze_snapshot``: keep the closing cycle's targets and attainment."""
-        from zhengai.spiral.cycles import snapshot  # cycles imports this module's types
-
         self.snapshots.append(snapshot(batch))
 
     # -- errors -----------------------------------------------------------------------------
@@ -725,6 +728,21 @@ class Spiral:
             guard=guard.name,
             missing=missing,
             where=Where(field=guard.field),
+        )
+
+    # -- cycles -----------------------------------------------------------------------------
+
+    def open_next_cycle(
+        self,
+        closed: CycleSnapshot,
+        directions: Sequence[Direction | str],
+        *,
+        plan: NDArray[np.float64] | None = None,
+        actions: Iterable[Action] = (),
+    ) -> NextCycle:
+        """The next cycle after ``closed`` under this loop's declared raising policy."""
+        return open_next_cycle(
+            closed, directions, self.definition.raising, plan=plan, actions=actions
         )
 
     # -- views ------------------------------------------------------------------------------
