@@ -264,10 +264,13 @@ def _level_outcomes(
     query = select(p.subject_id, *shown, *flags, *values).order_by(p.subject_id)
     result = conn.execute(query)
     columns = list(result.keys())
-    fetched = result.fetchall()
-    table: dict[str, NDArray[Any]] = {
-        name: np.array([row[i] for row in fetched], dtype=object) for i, name in enumerate(columns)
-    }
+    # One object matrix from the fetched rows; columns are converted by numpy, not per row.
+    fetched = np.empty((0, len(columns)), dtype=object)
+    rows = [tuple(row) for row in result.fetchall()]
+    if rows:
+        fetched = np.empty((len(rows), len(columns)), dtype=object)
+        fetched[:] = rows
+    table: dict[str, NDArray[Any]] = {name: fetched[:, i] for i, name in enumerate(columns)}
     ids = table["subject_id"].astype(object)
     # Names and attributes come from the database too, aligned with its row order.
     aligned = Subjects(
@@ -321,13 +324,14 @@ def _flag(condition: Col) -> Col:
     return case((grouped, literal(1)), (grouped.is_(None), null()), else_=literal(0))
 
 
+def _null(column: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.array([v is None for v in column.tolist()], dtype=np.bool_)
+
+
 def _floats(column: NDArray[Any]) -> NDArray[np.float64]:
-    return np.array([np.nan if v is None else float(v) for v in column.tolist()], dtype=np.float64)
+    # Databases hand back Decimal, int or float; None is missing.
+    return np.where(_null(column), np.nan, column).astype(np.float64)
 
 
 def _true(column: NDArray[Any]) -> NDArray[np.bool_]:
-    return np.array([v is not None and int(v) == 1 for v in column.tolist()], dtype=bool)
-
-
-def _null(column: NDArray[Any]) -> NDArray[np.bool_]:
-    return np.array([v is None for v in column.tolist()], dtype=bool)
+    return np.asarray(np.equal(column, 1), dtype=bool)
