@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -11,6 +12,13 @@ from zhengai.examples import College, college
 from zhengai.packs import Pack, builtin_packs, load_pack, self_test
 from zhengai.packs.schema import ExpectedAlert
 from zhengai.spiral import Spiral
+
+
+@functools.cache
+def pack_named(name: str) -> Pack:
+    """Load a built-in pack once per test module (packs are immutable)."""
+    return load_pack(name)
+
 
 PACKS = sorted(builtin_packs())
 #: A citation names a seed file (000–004) with a clause, domain.md, or a public document.
@@ -36,7 +44,7 @@ def test_the_issue_packs_are_built_in() -> None:
 
 @pytest.mark.parametrize("name", PACKS)
 def test_pack_loads_and_its_self_tests_pass(name: str) -> None:
-    pack = load_pack(name)
+    pack = pack_named(name)
     assert pack.name == name
     assert pack.title
     assert pack.version
@@ -46,7 +54,7 @@ def test_pack_loads_and_its_self_tests_pass(name: str) -> None:
 
 @pytest.mark.parametrize("name", PACKS)
 def test_every_rule_cites_its_source_and_owner(name: str) -> None:
-    pack = load_pack(name)
+    pack = pack_named(name)
     for rid in _own_rules(pack):
         rule = pack.rules[rid].rule
         assert CITATION.search(rule.source or ""), f"{name}:{rid} has no citation"
@@ -57,7 +65,7 @@ def test_every_rule_cites_its_source_and_owner(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in PACKS if n != "core"])
 def test_every_rule_is_tested_on_both_sides(name: str) -> None:
     """Each own rule fires in some case, and some exact case has a subject it spares."""
-    pack = load_pack(name)
+    pack = pack_named(name)
     fired: set[str] = set()
     spared: set[str] = set()
     for source in pack.tests:
@@ -79,7 +87,7 @@ def test_every_rule_is_tested_on_both_sides(name: str) -> None:
 
 @pytest.mark.parametrize("name", PACKS)
 def test_catalogs_scorecards_and_loops_cite_sources(name: str) -> None:
-    pack = load_pack(name)
+    pack = pack_named(name)
     for catalog in pack.catalogs.values():
         assert catalog.source
         for point in catalog.points():
@@ -96,7 +104,7 @@ def test_catalogs_scorecards_and_loops_cite_sources(name: str) -> None:
 
 @pytest.mark.parametrize("name", PACKS)
 def test_indicators_the_rules_read_are_in_the_catalog_with_a_direction(name: str) -> None:
-    pack = load_pack(name)
+    pack = pack_named(name)
     for compiled in pack.rules.values():
         for ident in compiled.indicators:
             indicator = pack.catalog[ident]
@@ -112,7 +120,7 @@ def example() -> College:
 @pytest.mark.parametrize("name", PACKS)
 def test_pack_runs_on_the_example_college(name: str, example: College) -> None:
     """Indicator ids are shared with the example college, so every pack runs on it as is."""
-    pack = load_pack(name)
+    pack = pack_named(name)
     for ident, indicator in example.catalog.items():
         assert pack.catalog[ident].name == indicator.name
     subjects, observations = example.to_subjects(), example.to_observations()
@@ -124,7 +132,7 @@ def test_pack_runs_on_the_example_college(name: str, example: College) -> None:
 def test_shanghai_finds_the_planted_fitness_problem(example: College) -> None:
     (problem,) = example.planted_of("fitness_below_standard")
     result = evaluate(
-        load_pack("shanghai-chengjian"),
+        pack_named("shanghai-chengjian"),
         example.to_subjects(),
         example.to_observations(),
         problem.periods[0],
@@ -136,7 +144,7 @@ def test_shanghai_finds_the_planted_fitness_problem(example: College) -> None:
 def test_changzhou_holds_the_planted_lowest_teacher_to_account(example: College) -> None:
     (problem,) = example.planted_of("low_evaluation")
     result = evaluate(
-        load_pack("changzhou"), example.to_subjects(), example.to_observations(), "2025-2026-2"
+        pack_named("changzhou"), example.to_subjects(), example.to_observations(), "2025-2026-2"
     )
     fired = {a.subject_id for a in result.alerts if a.rule == "teaching_evaluation_bottom"}
     assert problem.subject_ids[0] in fired
@@ -146,7 +154,7 @@ def test_changzhou_holds_the_planted_lowest_teacher_to_account(example: College)
 
 @pytest.mark.parametrize("name", PACKS)
 def test_the_spiral_engine_runs_every_loop_the_pack_declares(name: str) -> None:
-    for loop in load_pack(name).sections.get("loops", {}).values():
+    for loop in pack_named(name).sections.get("loops", {}).values():
         spiral = Spiral(loop)
         subject = spiral.subject("S1")
         assert subject.state == loop.initial
