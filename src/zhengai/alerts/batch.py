@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine
+from sqlalchemy.sql import FromClause
 
 from zhengai.alerts.alertset import STATUS_CODES, AlertSet, RuleAlerts
 from zhengai.alerts.core import Previous, RuleOutcome, decide
@@ -54,9 +56,9 @@ def evaluate(
     *,
     backend: Backend = "columns",
     previous: AlertSet | None = None,
-    connection: Any = None,
-    observations_table: Any = None,
-    subjects_table: Any = None,
+    connection: Connection | Engine | None = None,
+    observations_table: FromClause | None = None,
+    subjects_table: FromClause | None = None,
 ) -> AlertSet:
     """Evaluate every applicable rule of ``pack`` for ``period`` and return an :class:`AlertSet`.
 
