@@ -115,7 +115,7 @@ SQL_EXAMPLES = int(os.environ.get("ZHENGAI_EXPR_SQL_EXAMPLES", "30"))
 
 
 def make_frame(seed: int, n: int = 14) -> Frame:
-    """Data with missing values, zeros, ties, negatives, three groups and two periods back."""
+    """Data with missing values, zeros, ties, negatives, groups (some keys missing), history."""
     rng = np.random.default_rng(seed)
 
     def column() -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -127,7 +127,7 @@ def make_frame(seed: int, n: int = 14) -> Frame:
             "s": rng.choice(np.array(["u", "w", "v", None], dtype=object), size=n),
         },
         history={name: [column(), column()] for name in NAMES},
-        partition=rng.choice(np.array(["a", "b", "c"]), size=n),
+        partition=rng.choice(np.array(["a", "b", "c", "c", None], dtype=object), size=n),
         goals={
             "target": {name: column() for name in NAMES},
             "baseline": {name: column() for name in NAMES},
@@ -198,7 +198,7 @@ def build_table(url: str, frame: Frame) -> tuple[Engine, Table]:
 
     rows = []
     for i in range(len(frame)):
-        row: dict[str, Any] = {"id": i, "grp": str(frame.partition[i])}  # type: ignore[index]
+        row: dict[str, Any] = {"id": i, "grp": value(frame.partition[i])}  # type: ignore[index]
         row["s"] = value(frame.columns["s"][i])
         for name in NAMES:
             row[name] = value(frame.columns[name][i])
@@ -288,7 +288,10 @@ FIXED = [
 
 @pytest.mark.db
 def test_fixed_expressions_agree_in_sql(db_url: str) -> None:
-    frame = make_frame(7)
+    base = make_frame(7)
+    keys = np.asarray(base.partition, dtype=object)
+    keys[::5] = None  # subjects without a group key form a group of their own
+    frame = Frame(base.columns, base.history, keys, base.goals)
     frame.columns["gpa_prev"] = np.where(np.isnan(frame.columns["x"]), np.nan, 2.3)  # type: ignore[index]
     frame.columns["gpa"] = np.full(len(frame), 1.8)  # type: ignore[index]
     engine, table = build_table(db_url, frame)

@@ -528,3 +528,12 @@ def test_text_where_a_number_is_read_is_a_bad_value() -> None:
     assert info.value.message.startswith("数据类型错误 (a value of the wrong type in the data)")
     with pytest.raises(BadValue):
         Expression("x < 1").evaluate_columns({"x": np.array(["abc", 1.0], dtype=object)})
+
+
+def test_subjects_without_a_group_key_form_a_group_of_their_own() -> None:
+    frame = Frame(
+        columns={"x": np.array([1.0, 2.0, 3.0, 10.0, 20.0])},
+        partition=np.array(["a", "a", None, None, "a"], dtype=object),
+    )
+    assert both("peer_mean(x)", frame) == pytest.approx([23 / 3, 23 / 3, 6.5, 6.5, 23 / 3])
+    assert both("rank(x)", frame) == [3, 2, 2, 1, 1]

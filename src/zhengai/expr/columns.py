@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from zhengai.expr import ir
-from zhengai.expr.frame import Frame
+from zhengai.expr.frame import Frame, group_codes
 from zhengai.expr.limits import EPSILON
 
 __all__ = ["Truth", "as_frame", "evaluate_masked", "evaluate_node"]
@@ -88,9 +88,7 @@ class _Env:
             if self.frame.partition is None:
                 self._codes = (np.zeros(self.n, dtype=np.intp), 1)
             else:
-                _, inverse = np.unique(np.asarray(self.frame.partition), return_inverse=True)
-                inverse = inverse.reshape(-1).astype(np.intp)
-                self._codes = (inverse, int(inverse.max()) + 1 if len(inverse) else 1)
+                self._codes = group_codes(self.frame.partition)
         return self._codes
 
     def full(self, value: Any) -> Array:

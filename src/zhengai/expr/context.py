@@ -29,7 +29,18 @@ from zhengai.expr.frame import Frame
 if TYPE_CHECKING:
     from zhengai.expr import ir
 
-__all__ = ["RowContext", "goal_value", "history_value", "population_values"]
+__all__ = ["MISSING_GROUP", "RowContext", "goal_value", "history_value", "population_values"]
+
+
+class _MissingGroup:
+    """The group of subjects whose partition key is missing."""
+
+    def __repr__(self) -> str:
+        return "MISSING_GROUP"
+
+
+#: ``RowContext.group`` of a subject whose partition key is missing (None/NaN).
+MISSING_GROUP: Hashable = _MissingGroup()
 
 
 @dataclass
@@ -55,7 +66,10 @@ class RowContext:
             kind: {name: _scalar(values[index]) for name, values in by_name.items()}
             for kind, by_name in frame.goals.items()
         }
-        group = None if frame.partition is None else _scalar(frame.partition[index])
+        group = None
+        if frame.partition is not None:
+            group = _scalar(frame.partition[index])
+            group = MISSING_GROUP if group is None else group
         context = cls(history=history, population=frame, group=group, goals=goals)
         # Contexts of one frame share population statistics: explaining many subjects
         # costs one pass over the population per function, not one per subject.
@@ -119,7 +133,12 @@ def population_values(ctx: RowContext | None, key: tuple[ir.Node, int]) -> NDArr
     frame = ctx.population
     values = evaluate_node(node.args[0], frame, shift)  # type: ignore[attr-defined]
     if frame.partition is not None and ctx.group is not None:
-        values = values[np.asarray(frame.partition) == ctx.group]
+        keys = np.asarray(frame.partition, dtype=object)
+        if ctx.group is MISSING_GROUP:  # subjects without a key are a group of their own
+            none = np.equal(keys, None)  # type: ignore[call-overload]
+            values = values[np.asarray(none | np.not_equal(keys, keys), dtype=np.bool_)]
+        else:
+            values = values[keys == ctx.group]
     values = np.sort(values[~np.isnan(values)])
     ctx._cache[slot] = (node, values)
     return values

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Frame"]
+__all__ = ["Frame", "group_codes"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,19 @@ class Frame:
         grid[indicator_codes[keep], subject_codes[keep]] = numbers[keep]
         columns = {str(name): grid[i] for i, name in enumerate(names)}
         return cls(columns=columns, index=row_ids)
+
+
+def group_codes(partition: ArrayLike) -> tuple[NDArray[np.intp], int]:
+    """Integer group codes of partition keys; missing keys (None, NaN) form one group."""
+    keys = np.asarray(partition, dtype=object)
+    none = np.equal(keys, None)  # type: ignore[call-overload]
+    missing: NDArray[np.bool_] = np.asarray(none | np.not_equal(keys, keys), dtype=np.bool_)
+    codes = np.full(len(keys), -1, dtype=np.intp)
+    found, _ = _factorize(keys[~missing], None)
+    codes[~missing] = found
+    groups = int(found.max()) + 1 if len(found) else 0
+    codes[missing] = groups
+    return codes, groups + 1
 
 
 def _factorize(

@@ -191,7 +191,9 @@ def _correlated(element: _Median) -> tuple[Any, Any, ColumnElement[Any]]:
 
 
 def _same_group(adapter: ClauseAdapter, partition: list[ColumnElement[Any]]) -> Any:
-    return and_(*(adapter.traverse(p) == p for p in partition)) if partition else True
+    # NULL keys are one group, as in PARTITION BY: IS NOT DISTINCT FROM, not =.
+    same = [adapter.traverse(p).is_not_distinct_from(p) for p in partition]
+    return and_(*same) if partition else True
 
 
 @compiles(_Median, "postgresql")
