@@ -297,3 +297,10 @@ def test_unknown_kind_format_and_subject_are_refused(data: ReportData) -> None:
     assert subject.value.message == "unknown subject 'K0015' for the report"
     assert subject.value.hint is not None
     assert "K00015" in subject.value.hint
+
+
+def test_a_report_shows_its_tables_in_jupyter(self_report: Report) -> None:
+    html = self_report._repr_html_()
+    assert html.startswith("<h3>软件测试自我诊改报告</h3>")
+    assert html.count("<table>") == len(self_report.tables())
+    assert "<svg" not in html  # charts are left to the HTML format
