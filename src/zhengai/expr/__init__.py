@@ -4,7 +4,7 @@
 True
 """
 
-from zhengai.expr.context import RowContext
+from zhengai.expr.context import MISSING_GROUP, RowContext
 from zhengai.expr.errors import (
     BadArguments,
     BadExponent,
@@ -44,6 +44,7 @@ __all__ = [
     "EPSILON",
     "FUNCTIONS",
     "MAX_DEPTH",
+    "MISSING_GROUP",
     "MAX_EXPONENT",
     "MAX_LAG",
     "MAX_LIST_LENGTH",
