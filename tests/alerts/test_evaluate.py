@@ -194,3 +194,23 @@ def test_teacher_rules_evaluate_teachers_only(pack: Pack, data: Any) -> None:
         ("satisfaction", "t1", "teacher")
     ]
     assert result.pack == pack.identity
+
+
+def test_lifecycle_follows_subjects_when_the_population_changes(pack: Pack, data: Any) -> None:
+    # Term 1: a, b, c; term 2: b left, d joined, and the order differs.
+    first_subjects, first_obs = data(
+        {s: {T1: {"failed_credits": v}} for s, v in [("a", 12), ("b", 16), ("c", 1)]}
+    )
+    second_subjects, second_obs = data(
+        {s: {T2: {"failed_credits": v}} for s, v in [("d", 25), ("c", 11), ("a", 16)]}
+    )
+    first = evaluate(pack, first_subjects, first_obs, T1)
+    second = evaluate(pack, second_subjects, second_obs, T2, previous=first)
+    got = {
+        a.subject_id: (a.severity, a.status.value, a.streak) for a in second.filter(rule="credits")
+    }
+    assert got == {
+        "a": ("橙", "escalated", 2),
+        "c": ("黄", "new", 1),
+        "d": ("红", "new", 1),
+    }  # b is gone with its alert
