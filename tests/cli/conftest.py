@@ -56,9 +56,10 @@ def _loaded_store(tmp_path_factory: pytest.TempPathFactory, college_files: dict[
 @pytest.fixture
 def loaded_store(tmp_path: Path, _loaded_store: Path) -> str:
     """A URL of an SQLite store holding the small example college (a fresh copy per test)."""
-    path = tmp_path / "zhengai.db"
-    shutil.copy(_loaded_store, path)
-    return f"sqlite:///{path}"
+    # SQLite runs in WAL mode: the latest writes may still be in the -wal file.
+    for source in _loaded_store.parent.glob(f"{_loaded_store.name}*"):
+        shutil.copy(source, tmp_path / source.name)
+    return f"sqlite:///{tmp_path / _loaded_store.name}"
 
 
 @pytest.fixture

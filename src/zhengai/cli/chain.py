@@ -13,6 +13,7 @@ from zhengai.cli.common import (
     echo_json,
     json_option,
     lang,
+    parse_period,
     reports_errors,
     tr,
 )
@@ -216,8 +217,9 @@ def _rollup(
         raise click.UsageError(
             tr("--observations 需与 --period 一起使用", "--observations needs --period")
         )
+    actual_period = parse_period(period)
     observations = load_observations(observations_path, catalog=catalog)
-    return goals.rollup(goals.observed(observations, period), as_of=as_of)
+    return goals.rollup(goals.observed(observations, actual_period), as_of=as_of)
 
 
 def _finding(finding: Finding) -> dict[str, object]:

@@ -11,7 +11,8 @@ from typing import Any, Literal, ParamSpec, TypeVar
 import click
 
 from zhengai.data import DataLoadFailed
-from zhengai.errors import ZhengaiError
+from zhengai.errors import Where, ZhengaiError
+from zhengai.model import BadPeriod, Period
 from zhengai.store import Store
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "json_option",
     "lang",
     "open_store",
+    "parse_period",
     "reports_errors",
     "set_lang",
     "store_url",
@@ -113,6 +115,14 @@ def json_option(func: Callable[P, R]) -> Callable[P, R]:
 def echo_json(value: Any) -> None:
     """Print ``value`` as one JSON document (Chinese kept readable, not escaped)."""
     click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def parse_period(text: str, option: str = "--period") -> Period:
+    """A period given on the command line; a bad one names the option it came from."""
+    try:
+        return Period.parse(text)
+    except BadPeriod as error:
+        raise BadPeriod(error.message, where=Where(field=option), hint=error.hint) from None
 
 
 def store_url(text: str) -> str:

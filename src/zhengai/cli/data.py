@@ -12,6 +12,7 @@ from zhengai.cli.common import (
     echo_json,
     json_option,
     open_store,
+    parse_period,
     reports_errors,
     tr,
 )
@@ -105,7 +106,7 @@ def import_data(
             observations_path,
             catalog=catalog,
             subjects=_known(store.subjects(), subjects),
-            period=period,
+            period=None if period is None else parse_period(period),
             form=form,
             errors=errors,
             sheet=sheet,

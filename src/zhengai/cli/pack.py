@@ -10,7 +10,7 @@ import click
 # Importing the evaluators registers their self-test checkers (alerts, scores) with packs.
 import zhengai.alerts
 import zhengai.scoring  # noqa: F401
-from zhengai.cli.common import EXIT_CHECK_FAILED, reports_errors
+from zhengai.cli.common import EXIT_CHECK_FAILED, reports_errors, tr
 from zhengai.packs import builtin_packs, load_pack, self_test
 
 __all__ = ["pack"]
@@ -49,10 +49,11 @@ def validate(packs: tuple[str, ...], as_json: bool) -> None:
         return
     for item in loaded:
         identity = item.identity
-        click.echo(
-            f"ok {identity.name} {identity.version} sha256:{identity.hash[:12]} "
-            f"({len(item.rules)} rules, {len(item.catalog)} indicators)"
+        counts = tr(
+            f"（规则 {len(item.rules)} 条，指标 {len(item.catalog)} 个）",
+            f"({len(item.rules)} rules, {len(item.catalog)} indicators)",
         )
+        click.echo(f"ok {identity.name} {identity.version} sha256:{identity.hash[:12]} {counts}")
 
 
 @pack.command("test")

@@ -13,9 +13,9 @@ from numpy.typing import NDArray
 from zhengai.cli.common import echo_json, json_option, lang, open_store, reports_errors, tr
 from zhengai.cli.errors import BadGuardInputs
 from zhengai.data.tables import Table, read_table
-from zhengai.errors import did_you_mean
+from zhengai.errors import Where, did_you_mean
 from zhengai.expr import Frame
-from zhengai.model import IndicatorCatalog
+from zhengai.model import IndicatorCatalog, UnknownIndicator
 from zhengai.model.loop import LoopDefinition
 from zhengai.packs import Pack, load_pack
 from zhengai.spiral import (
@@ -327,7 +327,7 @@ def _read_inputs(path: Path, order: NDArray[Any], catalog: IndicatorCatalog) -> 
         elif header in _FLAGS:
             fields[header] = cells.flags(column, header)
         elif name and kind in ("target", "achieved", "covered"):
-            indicator = catalog.resolve(name.strip()).id
+            indicator = _indicator(catalog, name.strip(), table.where(1, header))
             values = cells.flags(column, header) if kind == "covered" else None
             by_kind[kind][indicator] = (
                 values if values is not None else cells.numbers(column, header)
@@ -365,6 +365,13 @@ def _read_inputs(path: Path, order: NDArray[Any], catalog: IndicatorCatalog) -> 
     if columns:
         fields["frame"] = Frame(columns=columns)
     return GuardInputs(n=len(order), **fields)
+
+
+def _indicator(catalog: IndicatorCatalog, name: str, where: Where) -> str:
+    try:
+        return catalog.resolve(name).id
+    except UnknownIndicator as error:
+        raise UnknownIndicator(error.message, where=where, hint=error.hint) from None
 
 
 def _matrix(
