@@ -78,6 +78,8 @@ class Expression:
         self._tree = _fold(compile_expression(text, names))
         self._row: RowFunction = compile_row(self._tree)
         # The generated function *is* evaluate: one Python call per subject, no wrapper.
+        self._row.__doc__ = Expression.evaluate.__doc__
+        self._row.__qualname__ = "Expression.evaluate"
         self.evaluate = self._row  # type: ignore[method-assign]
         refs = [n for n in _walk(self._tree) if isinstance(n, ir.Ref)]
         self.names: tuple[str, ...] = tuple(sorted({r.name for r in refs}))
