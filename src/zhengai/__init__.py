@@ -13,6 +13,7 @@ from zhengai.data import (
     load_observations,
     load_subjects,
 )
+from zhengai.engine import RunResult, evaluate, run
 from zhengai.errors import (
     ChainError,
     ConcurrencyConflict,
@@ -43,6 +44,8 @@ from zhengai.model import (
 )
 from zhengai.packs import Pack, load_pack
 from zhengai.scoring import Scorecard, ScoreSet, ahp, combined, entropy_weights, score
+from zhengai.spiral import Spiral
+from zhengai.store import Store
 
 __version__ = "0.1.0"
 
@@ -68,9 +71,12 @@ __all__ = [
     "PackError",
     "Period",
     "PeriodKind",
+    "RunResult",
     "ScoreSet",
     "Scorecard",
     "ScoringError",
+    "Spiral",
+    "Store",
     "StoreError",
     "Subject",
     "Subjects",
@@ -85,8 +91,10 @@ __all__ = [
     "check_subjects",
     "combined",
     "entropy_weights",
+    "evaluate",
     "load_observations",
     "load_pack",
     "load_subjects",
+    "run",
     "score",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from types import ModuleType
@@ -137,7 +138,11 @@ def parse_number(cell: object) -> float | None:
 def to_datetime(cells: ObjectArray) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
     """Times of ``cells`` as ``datetime64[us]`` (NaT for empty) and a mask of bad cells."""
     try:
-        return cells.astype("datetime64[us]"), np.zeros(len(cells), dtype=bool)
+        with warnings.catch_warnings():
+            # numpy converts timezone-aware times to UTC, which is what zhengai keeps
+            # (the store hands back aware UTC times); it only warns that the zone is dropped.
+            warnings.filterwarnings("ignore", "no explicit representation of timezones")
+            return cells.astype("datetime64[us]"), np.zeros(len(cells), dtype=bool)
     except (ValueError, TypeError):
         pass
     out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")

@@ -222,6 +222,10 @@ alerts = Table(
     Column("message", Text, nullable=False),
     Column("input_values", JSON, nullable=False),
     Column("first_run_id", BigId, nullable=True),
+    # The lifecycle the next period's run continues (revision 0003).
+    Column("streak", Integer, nullable=False, server_default="1"),
+    Column("quiet", Integer, nullable=False, server_default="0"),
+    Column("since_period", String(16), nullable=True),
 )
 
 data_gaps = Table(

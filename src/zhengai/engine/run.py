@@ -1,0 +1,341 @@
+"""One diagnosis run: data → alerts → scores → chain → spirals → store (DESIGN.md §2, §3).
+
+``run(pack, store, period)`` reads the population and the state data *as of* one
+time from the store, evaluates the pack's warning rules (with the alert
+lifecycle continued from the stored run of the period before), scores every
+scorecard of the pack, rolls up a goal chain when there is one, reads the
+spirals' states, and writes the run record, alerts, data gaps and scores in one
+transaction.  ``run(pack, (subjects, observations), period)`` does the same in
+memory and writes nothing.  The same pack on the same data as of the same time
+gives the same result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from zhengai.alerts import STATUS_CODES, AlertSet, Backend, RuleAlerts
+from zhengai.alerts import evaluate as evaluate_alerts
+from zhengai.alerts.alertset import Scope
+from zhengai.alerts.batch import history_needed
+from zhengai.chain import GoalChain
+from zhengai.chain.observations import actuals_from_observations
+from zhengai.data import Observations, Subjects
+from zhengai.engine.result import RunResult, SpiralRow
+from zhengai.errors import ZhengaiError
+from zhengai.model import AlertStatus, Observation, Period, Subject
+from zhengai.packs import Pack, load_pack
+from zhengai.scoring import ScoreSet, score
+from zhengai.store import Store
+from zhengai.store.schema import alerts as alerts_table
+from zhengai.store.schema import runs as runs_table
+
+__all__ = ["EngineError", "evaluate", "evaluate_all", "previous_alerts", "run"]
+
+DataInput = tuple[
+    Subjects | Iterable[Subject], Observations | Iterable[Observation | Mapping[str, Any]]
+]
+
+
+class EngineError(ZhengaiError):
+    """A run that cannot start: no population, a period the data do not cover…"""
+
+    code = "engine"
+
+
+def run(
+    pack: Pack | str,
+    data: Store | DataInput,
+    period: Period | str,
+    *,
+    backend: Backend = "columns",
+    as_of: datetime | None = None,
+    previous: AlertSet | None = None,
+    chain: GoalChain | None = None,
+    chain_period: Period | str | None = None,
+    loops: Iterable[str] | None = None,
+) -> RunResult:
+    """Run one diagnosis of ``pack`` for ``period``; see the module docstring.
+
+    ``data`` is a :class:`~zhengai.store.Store` or a ``(subjects, observations)``
+    pair.  ``as_of`` fixes which versions of the state data the run sees (default:
+    now), so a past run can be reproduced.  ``chain`` is rolled up with the
+    observations of ``chain_period`` (default: ``period``; goals are usually
+    yearly while warnings run per term).  ``loops`` names the spiral loops whose
+    states to report (default: the pack's loops).
+    """
+    started = time.perf_counter()
+    loaded = load_pack(pack)
+    target = Period.parse(period)
+    when = as_of or datetime.now(UTC)
+    timings: dict[str, float] = {}
+    store = data if isinstance(data, Store) else None
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 4)
+        return now
+
+    tick = started
+    if store is not None:
+        subjects = Subjects.from_subjects(store.subjects())
+        periods = _window(loaded, target, chain_period)
+        read = store.observations(period=periods, as_of=when)
+        observations = Observations(
+            read.subject_id, read.indicator, read.period, read.value, read.source, read.recorded_at
+        )
+        if previous is None:
+            previous = previous_alerts(store, loaded, target)
+    else:
+        assert not isinstance(data, Store)
+        subjects_in, observations_in = data
+        subjects = Subjects.coerce(subjects_in)
+        observations = (
+            observations_in
+            if isinstance(observations_in, Observations)
+            else Observations.from_records(list(observations_in))
+        )
+    if not len(subjects):
+        raise EngineError("没有诊改主体 (no subjects): load subjects before running")
+    tick = lap("read", tick)
+
+    alerts = evaluate_alerts(
+        loaded, subjects, observations, target, backend=backend, previous=previous
+    )
+    tick = lap("alerts", tick)
+    scores = evaluate_all(loaded, subjects, observations, target)
+    tick = lap("scores", tick)
+
+    rollup, findings = None, []
+    if chain is not None:
+        chain_at = Period.parse(chain_period) if chain_period is not None else target
+        rollup = chain.rollup(actuals_from_observations(chain, observations, chain_at))
+        findings = chain.check(rollup=rollup)
+    tick = lap("chain", tick)
+
+    spirals = _spirals(store, loaded, loops) if store is not None else []
+    tick = lap("spirals", tick)
+
+    result = RunResult(
+        pack=loaded.identity,
+        period=target,
+        as_of=when,
+        backend=backend,
+        alerts=alerts,
+        scores=scores,
+        chain=chain,
+        rollup=rollup,
+        findings=findings,
+        spirals=spirals,
+        timings=timings,
+    )
+    if store is not None:
+        result.run_id = _write(store, loaded, result, started)
+        lap("write", tick)
+    timings["total"] = round(time.perf_counter() - started, 4)
+    return result
+
+
+def evaluate(
+    pack: Pack | str,
+    subjects: Subjects | Iterable[Subject],
+    observations: Observations | Iterable[Observation | Mapping[str, Any]],
+    period: Period | str,
+    *,
+    backend: Backend = "columns",
+    previous: AlertSet | None = None,
+) -> RunResult:
+    """Evaluate ``pack`` on in-memory data for ``period``: alerts, gaps and scores, nothing stored.
+
+    The same as ``run(pack, (subjects, observations), period)``.
+    """
+    return run(pack, (subjects, observations), period, backend=backend, previous=previous)
+
+
+def evaluate_all(
+    pack: Pack, subjects: Subjects, observations: Observations, period: Period
+) -> dict[str, ScoreSet]:
+    """Score every scorecard of ``pack`` over the subjects of its level."""
+    scorecards: Mapping[str, Any] = pack.sections.get("scorecards", {})
+    out: dict[str, ScoreSet] = {}
+    for scorecard_id, scorecard in scorecards.items():
+        if not len(subjects.of_level(scorecard.level)):
+            continue  # nobody of this level in the population: nothing to score
+        out[scorecard_id] = score(scorecard, subjects, observations, period, catalog=pack.catalog)
+    return out
+
+
+def _window(pack: Pack, period: Period, chain_period: Period | str | None) -> list[str]:
+    # The rules read `depth` periods back; the chain reads its own period.
+    depth = history_needed(pack.rules.values())
+    periods = [str(period.prev(k)) for k in range(depth + 1)]
+    if chain_period is not None:
+        periods.append(str(Period.parse(chain_period)))
+    return sorted(set(periods))
+
+
+def _spirals(store: Store, pack: Pack, loops: Iterable[str] | None) -> list[SpiralRow]:
+    names = list(loops) if loops is not None else list(pack.sections.get("loops", {}))
+    rows: list[SpiralRow] = []
+    for loop in names:
+        rows.extend(
+            SpiralRow(s.subject_id, s.loop, s.state, s.cycle, s.small_state)
+            for s in store.spiral_states(loop)
+        )
+    return rows
+
+
+def previous_alerts(store: Store, pack: Pack, period: Period) -> AlertSet | None:
+    """The alerts of the latest stored run of ``pack`` for the period before ``period``.
+
+    They continue the lifecycle (streaks, quiet periods, since when) into this
+    run; None when no such run was stored.
+    """
+    prior = period.prev()
+    with store.transaction() as conn:
+        run_id = conn.execute(
+            select(runs_table.c.id)
+            .where(
+                runs_table.c.school_id == store.school,
+                runs_table.c.pack_name == pack.name,
+                runs_table.c.period == str(prior),
+            )
+            .order_by(runs_table.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if run_id is None:
+            return None
+        rows = (
+            conn.execute(
+                select(alerts_table)
+                .where(alerts_table.c.school_id == store.school, alerts_table.c.run_id == run_id)
+                .order_by(alerts_table.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    result = AlertSet(pack=pack.identity, period=prior, severities=pack.severities, backend="store")
+    by_rule: dict[str, list[Mapping[str, Any]]] = {}
+    for row in map(dict, rows):
+        by_rule.setdefault(row["rule"], []).append(row)
+    ranks = {s.id: i for i, s in enumerate(pack.severities)}
+    for rule_id, items in by_rule.items():
+        compiled = pack.rules.get(rule_id)
+        if compiled is None:
+            continue  # a rule the pack no longer has leaves no lifecycle behind
+        ids = np.array([r["subject_id"] for r in items], dtype=object)
+        n = len(items)
+        result.rules[rule_id] = RuleAlerts(
+            rule=compiled,
+            scope=Scope(ids=ids, names=np.full(n, "", dtype=object), values={}, attributes={}),
+            rows=np.arange(n, dtype=np.int64),
+            rank=np.array([ranks.get(r["severity"], len(ranks) - 1) for r in items], np.int64),
+            status=np.array(
+                [STATUS_CODES.index(AlertStatus(r["status"])) for r in items], dtype=np.int8
+            ),
+            streak=np.array([r["streak"] for r in items], dtype=np.int64),
+            quiet=np.array([r["quiet"] for r in items], dtype=np.int64),
+            since=np.array([Period.parse(r["since_period"]).ordinal for r in items], np.int64),
+        )
+    return result
+
+
+def _write(store: Store, pack: Pack, result: RunResult, started: float) -> int:
+    """Write the run, its alerts, gaps and scores in one transaction; return the run id."""
+    period = str(result.period)
+    with store.transaction() as conn:
+        pack_id = store.save_pack(pack.name, pack.version, pack.to_yaml(), conn=conn)
+        counts = result.counts()
+        inserted = conn.execute(
+            runs_table.insert().values(
+                school_id=store.school,
+                pack_id=pack_id,
+                pack_name=result.pack.name,
+                pack_version=result.pack.version,
+                pack_hash=result.pack.hash,
+                period=period,
+                as_of=result.as_of,
+                backend=result.backend,
+                started_at=datetime.now(UTC),
+                finished_at=datetime.now(UTC),
+                timings={**result.timings, "before_write": round(time.perf_counter() - started, 4)},
+                counts=counts,
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        run_id = inserted[0]
+        store.insert_rows(
+            "zg_alerts",
+            [
+                {
+                    "run_id": run_id,
+                    "rule": a.rule,
+                    "subject_id": a.subject_id,
+                    "period": period,
+                    "severity": a.severity,
+                    "status": str(a.status),
+                    "message": a.message,
+                    "input_values": _plain(a.values),
+                    "streak": a.streak,
+                    "quiet": a.quiet,
+                    "since_period": str(a.since),
+                }
+                for a in result.alerts.alerts
+            ],
+            conn=conn,
+        )
+        store.insert_rows(
+            "zg_data_gaps",
+            [
+                {
+                    "run_id": run_id,
+                    "rule": g.rule,
+                    "subject_id": g.subject_id,
+                    "period": period,
+                    "missing": list(g.missing),
+                }
+                for g in result.alerts.gaps
+            ],
+            conn=conn,
+        )
+        store.insert_rows(
+            "zg_scores",
+            [
+                {
+                    "run_id": run_id,
+                    "scorecard": s["scorecard"],
+                    "subject_id": s["subject_id"],
+                    "period": period,
+                    "score": s["score"],
+                    "band": s["band"],
+                    "rank_position": s["rank"],
+                    "details": {
+                        "grade": s["grade"],
+                        "partial": s["partial"],
+                        "failed": s["failed"],
+                    },
+                }
+                for s in result.score_records()
+            ],
+            conn=conn,
+        )
+    return int(run_id)
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    # JSON columns take plain numbers and strings; NaN is not JSON.
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, float) and value != value:
+            out[key] = None
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
