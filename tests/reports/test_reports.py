@@ -304,3 +304,33 @@ def test_a_report_shows_its_tables_in_jupyter(self_report: Report) -> None:
     assert html.startswith("<h3>软件测试自我诊改报告</h3>")
     assert html.count("<table>") == len(self_report.tables())
     assert "<svg" not in html  # charts are left to the HTML format
+
+
+def test_spiral_rows_and_a_pack_identity_are_enough(data: ReportData) -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Row:  # the shape of zhengai.engine's SpiralRow
+        subject_id: str
+        loop: str
+        state: str
+        cycle: int
+        small_state: str | None = None
+
+    assert data.alerts is not None
+    rows = [
+        Row(COURSE, "five_step", "running", 2, "monitoring"),
+        Row("K00016", "five_step", "diagnosed", 1),
+    ]
+    light = ReportData(
+        subjects=data.subjects, pack=data.alerts.pack, alerts=data.alerts, spirals=rows
+    )
+    report = build(light, "self", subject=COURSE)
+    overview = {r[0]: r[1] for r in report.section("overview").tables[0].rows}
+    assert str(overview["诊改螺旋"]).startswith("第 2 轮 · 运行")
+    assert (
+        report.meta["规则包"] == f"academic-warning（academic-warning {data.alerts.pack.version}）"
+    )
+    annual = build(light, "annual")
+    states = annual.section("spirals").tables[0]
+    assert {r[0]: r[1] for r in states.rows if r[1]} == {"运行": 1, "诊断": 1}

@@ -12,7 +12,7 @@ Markdown and HTML come from Jinja2 templates a school can override.  See docs/re
 """
 
 from zhengai.reports.build import LIST_LIMIT, TOP_N, annual_report, self_report
-from zhengai.reports.data import ReportData
+from zhengai.reports.data import ReportData, SpiralPosition
 from zhengai.reports.document import Cell, Chart, Report, Section, Table
 from zhengai.reports.errors import (
     MissingReportDependency,
@@ -48,6 +48,7 @@ __all__ = [
     "Report",
     "ReportData",
     "Section",
+    "SpiralPosition",
     "Table",
     "UnknownReportFormat",
     "UnknownReportKind",

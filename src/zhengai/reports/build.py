@@ -27,7 +27,7 @@ from zhengai.data import Subjects
 from zhengai.errors import did_you_mean
 from zhengai.model import Level, Period, PeriodKind
 from zhengai.reports import charts
-from zhengai.reports.data import ReportData
+from zhengai.reports.data import ReportData, SpiralPosition
 from zhengai.reports.document import Cell, Chart, Report, Section, Table
 from zhengai.reports.errors import UnknownReportSubject
 from zhengai.scoring import ScoreSet, UnknownBandOrScore
@@ -92,9 +92,10 @@ def _meta(data: ReportData, **extra: str) -> dict[str, str]:
     period = data.the_period
     if period is not None:
         meta["诊改周期"] = str(period)
-    if data.pack is not None:
-        ident = data.pack.identity
-        meta["规则包"] = f"{data.pack.title or ident.name}（{ident.name} {ident.version}）"
+    ident = data.identity
+    if ident is not None:
+        title = data.rules_pack.title if data.rules_pack is not None else ""
+        meta["规则包"] = f"{title or ident.name}（{ident.name} {ident.version}）"
         meta["规则包摘要"] = ident.hash[:12]
     meta.update(extra)
     return meta
@@ -493,7 +494,7 @@ def _self_goals(data: ReportData, subject_id: str) -> Section | None:
 
 
 def _self_standards(data: ReportData, subject_id: str, level: Level | None) -> Section | None:
-    pack = data.pack
+    pack = data.rules_pack
     rows: list[list[Cell]] = []
     if pack is not None and data.alerts is not None and level is not None:
         mine = data.alerts.filter(subject=subject_id)
@@ -603,25 +604,40 @@ def _self_alerts(data: ReportData, subject_id: str) -> Section | None:
 
 
 def _rule_name(data: ReportData, rule_id: str) -> str:
-    if data.pack is not None and rule_id in data.pack.rules:
-        return data.pack.rules[rule_id].rule.name
+    pack = data.rules_pack
+    if pack is not None and rule_id in pack.rules:
+        return pack.rules[rule_id].rule.name
     return rule_id
+
+
+def _label_in(data: ReportData, loop_id: str, state_id: str) -> str:
+    definition = data.loop_definition(loop_id)
+    if definition is not None:
+        for state in definition.all_states():
+            if state.id == state_id:
+                return state.label
+    return state_id
 
 
 def _spiral_state(data: ReportData, subject_id: str) -> str | None:
     spiral, states = data.spiral, data.spiral_states
-    if spiral is None or states is None:
-        return None
-    hits = np.flatnonzero(states.subject_ids == subject_id)
-    if not hits.size:
-        return None
-    row = int(hits[0])
-    state = spiral.state_ids[int(states.state[row])]
-    text = f"第 {int(states.cycle[row])} 轮 · {spiral.label(state)}"
-    small = int(states.small[row])
-    if 0 <= small < len(spiral.small_ids):
-        text += f"（小循环：{spiral.label(spiral.small_ids[small])}）"
-    return text
+    if spiral is not None and states is not None:
+        hits = np.flatnonzero(states.subject_ids == subject_id)
+        if hits.size:
+            row = int(hits[0])
+            state = spiral.state_ids[int(states.state[row])]
+            text = f"第 {int(states.cycle[row])} 轮 · {spiral.label(state)}"
+            small = int(states.small[row])
+            if 0 <= small < len(spiral.small_ids):
+                text += f"（小循环：{spiral.label(spiral.small_ids[small])}）"
+            return text
+    for position in data.spirals:
+        if position.subject_id == subject_id:
+            text = f"第 {position.cycle} 轮 · {_label_in(data, position.loop, position.state)}"
+            if position.small_state:
+                text += f"（小循环：{_label_in(data, position.loop, position.small_state)}）"
+            return text
+    return None
 
 
 def _self_spiral(data: ReportData, subject_id: str) -> Section | None:
@@ -1125,29 +1141,51 @@ def _groups(children: Subjects, observed: Sequence[str]) -> dict[str, list[str]]
 
 
 def _annual_spirals(data: ReportData, members: set[str] | None) -> Section | None:
-    spiral, states = data.spiral, data.spiral_states
-    if spiral is None or states is None or not len(states):
-        return None
-    keep = _in(members, states.subject_ids)
-    if not keep.any():
-        return None
-    counts = np.bincount(states.state[keep], minlength=len(spiral.state_ids))
-    labels = [spiral.label(s) for s in spiral.state_ids]
     section = Section("spirals", "诊改螺旋运行")
-    section.paragraphs.append(
-        f"{spiral.definition.name}：{int(keep.sum())} 个诊改主体，"
-        f"平均处于第 {float(np.mean(states.cycle[keep])):.1f} 轮。"
+    spiral, states = data.spiral, data.spiral_states
+    if spiral is not None and states is not None and len(states):
+        keep = _in(members, states.subject_ids)
+        if keep.any():
+            counts = np.bincount(states.state[keep], minlength=len(spiral.state_ids)).tolist()
+            labels = [spiral.label(s) for s in spiral.state_ids]
+            cycles = float(np.mean(states.cycle[keep]))
+            _spiral_part(section, spiral.definition.name, labels, counts, cycles)
+    if section.empty and data.spirals:
+        by_loop: dict[str, list[SpiralPosition]] = {}
+        for position in data.spirals:
+            if members is None or position.subject_id in members:
+                by_loop.setdefault(position.loop, []).append(position)
+        for loop_id, positions in by_loop.items():
+            definition = data.loop_definition(loop_id)
+            tally = Counter(p.state for p in positions)
+            order = [st.id for st in definition.states] if definition is not None else []
+            order += sorted(set(tally) - set(order))
+            _spiral_part(
+                section,
+                definition.name if definition is not None else loop_id,
+                [_label_in(data, loop_id, st) for st in order],
+                [tally.get(st, 0) for st in order],
+                sum(p.cycle for p in positions) / len(positions),
+            )
+    return section if not section.empty else None
+
+
+def _spiral_part(
+    section: Section, name: str, labels: list[str], counts: list[int], mean_cycle: float
+) -> None:
+    n = len(section.tables) + 1
+    section.paragraphs.append(f"{name}：{sum(counts)} 个诊改主体，平均处于第 {mean_cycle:.1f} 轮。")
+    rows: list[list[Cell]] = [[lb, c] for lb, c in zip(labels, counts, strict=True)]
+    section.tables.append(
+        Table(f"spiral_states_{n}", f"{name}：螺旋状态分布", ["状态", "主体数"], rows)
     )
-    rows: list[list[Cell]] = [[lb, int(c)] for lb, c in zip(labels, counts.tolist(), strict=True)]
-    section.tables.append(Table("spiral_states", "螺旋状态分布", ["状态", "主体数"], rows))
     section.charts.append(
         Chart(
-            "spiral_states",
-            "诊改螺旋状态分布",
-            lambda: charts.bar_chart(labels, [float(c) for c in counts.tolist()], ylabel="主体数"),
+            f"spiral_states_{n}",
+            f"{name}：状态分布",
+            partial(charts.bar_chart, labels, [float(c) for c in counts], ylabel="主体数"),
         )
     )
-    return section
 
 
 def _annual_actions(data: ReportData, members: set[str] | None) -> Section | None:
@@ -1188,7 +1226,7 @@ def _annual_actions(data: ReportData, members: set[str] | None) -> Section | Non
 
 
 def _annual_coverage(data: ReportData) -> Section | None:
-    pack = data.pack
+    pack = data.rules_pack
     if pack is None or not pack.catalogs:
         return None
     section = Section("coverage", "诊断框架覆盖情况")

@@ -12,18 +12,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
 from zhengai.alerts import AlertSet
 from zhengai.chain import Finding, GoalChain, Rollup
 from zhengai.data import Observations, Subjects
-from zhengai.model import Action, IndicatorCatalog, Period, Subject
+from zhengai.model import Action, IndicatorCatalog, LoopDefinition, PackIdentity, Period, Subject
 from zhengai.packs import Pack
 from zhengai.scoring import ScoreSet
-from zhengai.spiral import AuditRecord, Spiral, SpiralStates
+from zhengai.spiral import AuditRecord, Spiral, SpiralStates, shipped_loops
 
-__all__ = ["ReportData"]
+__all__ = ["ReportData", "SpiralPosition"]
+
+
+class SpiralPosition(Protocol):
+    """One subject's place on a loop, as a run reports it (``zhengai.engine.SpiralRow``)."""
+
+    @property
+    def subject_id(self) -> str:
+        """The subject."""
+
+    @property
+    def loop(self) -> str:
+        """The loop definition's id (``five_step``)."""
+
+    @property
+    def state(self) -> str:
+        """The big-loop state id."""
+
+    @property
+    def cycle(self) -> int:
+        """The cycle number (1 = first turn of the spiral)."""
+
+    @property
+    def small_state(self) -> str | None:
+        """The small-loop state id inside 运行, or None."""
 
 
 @dataclass(eq=False)
@@ -34,14 +59,15 @@ class ReportData:
     the rules (standards met or missed), severities and the diagnosis catalog;
     ``observations`` the state data for trends (earlier periods included);
     ``history`` the alert sets of earlier periods, oldest first, for alert trends;
-    ``spiral``/``spiral_states`` the loop and the population's states and
-    ``spiral_history`` its audit records; ``as_of`` the day overdue actions are
+    ``spiral``/``spiral_states`` the loop and the population's states (columns), or
+    ``spirals`` the same as rows (``RunResult.spirals``: subject, loop, state, cycle),
+    and ``spiral_history`` the audit records; ``as_of`` the day overdue actions are
     counted at (default: the end of ``period``, so a report is reproducible).
     """
 
     school: str = ""
     period: Period | str | None = None
-    pack: Pack | None = None
+    pack: Pack | PackIdentity | None = None
     subjects: Subjects | Sequence[Subject] | None = None
     observations: Observations | None = None
     catalog: IndicatorCatalog | None = None
@@ -52,6 +78,7 @@ class ReportData:
     findings: Sequence[Finding] = ()
     spiral: Spiral | None = None
     spiral_states: SpiralStates | None = None
+    spirals: Sequence[SpiralPosition] = ()
     spiral_history: Sequence[AuditRecord] = ()
     actions: Sequence[Action] = ()
     history: Sequence[AlertSet] = ()
@@ -74,11 +101,28 @@ class ReportData:
         return self.alerts.period if self.alerts is not None else None
 
     @property
+    def rules_pack(self) -> Pack | None:
+        """The pack when it was given whole (rules, severities, catalogs), else None."""
+        return self.pack if isinstance(self.pack, Pack) else None
+
+    @property
+    def identity(self) -> PackIdentity | None:
+        """The pack's identity (name, version, content hash)."""
+        return self.pack.identity if isinstance(self.pack, Pack) else self.pack
+
+    @property
     def indicators(self) -> IndicatorCatalog | None:
         """The indicator catalog: ``catalog``, else the pack's."""
         if self.catalog is not None:
             return self.catalog
-        return self.pack.catalog if self.pack is not None else None
+        pack = self.rules_pack
+        return pack.catalog if pack is not None else None
+
+    def loop_definition(self, loop_id: str) -> LoopDefinition | None:
+        """The loop a spiral row names: ``spiral``'s own, else a shipped one (None if neither)."""
+        if self.spiral is not None and self.spiral.definition.id == loop_id:
+            return self.spiral.definition
+        return shipped_loops().get(loop_id)
 
     def indicator_name(self, indicator_id: str) -> str:
         """The Chinese name of an indicator id (the id itself when unknown)."""
