@@ -334,3 +334,26 @@ def test_spiral_rows_and_a_pack_identity_are_enough(data: ReportData) -> None:
     annual = build(light, "annual")
     states = annual.section("spirals").tables[0]
     assert {r[0]: r[1] for r in states.rows if r[1]} == {"运行": 1, "诊断": 1}
+
+
+def test_html_escapes_text_and_draws_chinese_with_the_cjk_font(self_report: Report) -> None:
+    from zhengai.reports import Section, Table
+
+    tricky = Report(
+        "self",
+        "<script>alert(1)</script> & 报告",
+        "",
+        {"学校": "A&B <职业> 学院"},
+        [Section("s", "一、说明", ["x < y"], [Table("t", "表", ["列"], [["<b>"]])])],
+    )
+    html = render(tricky, fmt="html")
+    assert isinstance(html, str)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 报告" in html
+    assert '<td class="short">&lt;b&gt;</td>' in html
+    # Chart text is drawn as glyph paths of the CJK font, never DejaVu's empty boxes.
+    charts = render(self_report, fmt="html")
+    assert isinstance(charts, str)
+    assert 'id="NotoSansCJKsc-Regular-' in charts
+    assert "DejaVuSans-" not in charts
+    assert '<a href="#scores">四、考核性诊断得分</a>' in charts
