@@ -357,3 +357,16 @@ def test_html_escapes_text_and_draws_chinese_with_the_cjk_font(self_report: Repo
     assert 'id="NotoSansCJKsc-Regular-' in charts
     assert "DejaVuSans-" not in charts
     assert '<a href="#scores">四、考核性诊断得分</a>' in charts
+
+
+def test_chain_findings_follow_the_scope(data: ReportData, annual: Report) -> None:
+    assert data.chain is not None
+    school = next(t for t in annual.tables() if t.key == "chain_findings")
+    assert len(school.rows) == len(data.findings)
+    major = build(data, "annual", subject="M004")
+    found = [t for t in major.tables() if t.key == "chain_findings"]
+    owners = {"M004"} | set(data.table.descendants("M004").ids.tolist())  # type: ignore[union-attr]
+    expected = [f for f in data.findings if owners & {data.chain.goal(g).owner for g in f.goals}]
+    got = len(found[0].rows) if found else 0
+    assert got == len(expected)
+    assert len(expected) < len(data.findings)

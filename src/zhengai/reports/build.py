@@ -512,7 +512,7 @@ def _self_standards(data: ReportData, subject_id: str, level: Level | None) -> S
             else:
                 result = "达标"
             rows.append([rule.rule.name, result, rule.rule.owner, rule.rule.source])
-    finding_rows = _finding_rows(data, subject_id)
+    finding_rows = _finding_rows(data, {subject_id})
     if not rows and not finding_rows:
         return None
     section = Section("standards", "标准达成情况")
@@ -536,15 +536,15 @@ def _self_standards(data: ReportData, subject_id: str, level: Level | None) -> S
 _FINDING_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
-def _finding_rows(data: ReportData, subject_id: str | None) -> list[list[Cell]]:
+def _finding_rows(data: ReportData, owners: set[str] | None) -> list[list[Cell]]:
+    """Chain findings on goals owned by ``owners`` (every finding when None)."""
     chain = data.chain
     rows: list[list[Cell]] = []
     for f in data.findings:
-        if subject_id is not None:
+        if owners is not None:
             if chain is None:
                 continue
-            owners = {chain.goal(g).owner for g in f.goals if g in chain}
-            if subject_id not in owners:
+            if not owners & {chain.goal(g).owner for g in f.goals if g in chain}:
                 continue
         rows.append([_FINDING_LABELS.get(f.severity.value, f.severity.value), f.code, f.message])
     return rows
@@ -735,7 +735,7 @@ def annual_report(
     sections: list[Section | None] = [
         _annual_overview(data, members, scope, wanted),
         _annual_alerts(data, members),
-        _annual_goals(data, scope),
+        _annual_goals(data, scope, _members(data, scope, None)),
         _annual_scores(data, members),
         _trend_section(data, scope, "trends", "主要指标趋势") if scope else None,
         _annual_children(data, scope),
@@ -959,7 +959,7 @@ def _rank(alerts: Any, severity: str) -> int:
     return len(alerts.severities)
 
 
-def _annual_goals(data: ReportData, scope: str | None) -> Section | None:
+def _annual_goals(data: ReportData, scope: str | None, members: set[str] | None) -> Section | None:
     chain = data.chain
     if chain is None:
         return None
@@ -977,7 +977,7 @@ def _annual_goals(data: ReportData, scope: str | None) -> Section | None:
     chart = _chain_chart(data, shown, "目标链达成度（绿 ≥90%，橙 70%–90%，红 <70%，灰 数据缺失）")
     if chart is not None:
         section.charts.append(chart)
-    findings = _finding_rows(data, None)
+    findings = _finding_rows(data, members)
     if findings:
         section.tables.append(
             Table(
