@@ -202,22 +202,18 @@ def _lifecycle(
     current_holds: BoolArray,
     current_unknown: BoolArray,
 ) -> RuleAlerts:
-    # The rows to report are this period's breaches and last period's open alerts;
-    # an alert finds its previous self by binary search in the sorted positions.
+    # The rows to report are this period's breaches and last period's open alerts.
+    # slot[row] = index of the row's open alert last period, -1 when it had none:
+    # one population-sized int32 array is cheaper than any search.
     here = previous.position >= 0
-    positions, index = previous.position[here], np.flatnonzero(here)
-    order = np.argsort(positions, kind="stable")
-    positions, index = positions[order], index[order]
+    slot = np.full(len(outcome.ids), -1, dtype=np.int32)
+    slot[previous.position[here]] = np.flatnonzero(here)
     report = breach.copy()
-    report[positions] = True
+    report[previous.position[here]] = True
     rows = np.flatnonzero(report)
-    if len(positions):
-        at = np.minimum(np.searchsorted(positions, rows), len(positions) - 1)
-        o = positions[at] == rows
-        j = np.where(o, index[at], 0)
-    else:
-        o = np.zeros(len(rows), dtype=bool)
-        j = np.zeros(len(rows), dtype=np.int64)
+    j = slot[rows]
+    o = j >= 0
+    j = np.where(o, j, 0)
     b = breach[rows]
     open_only = o & ~b
     prev_rank = previous.rank[j]
