@@ -370,3 +370,27 @@ def test_chain_findings_follow_the_scope(data: ReportData, annual: Report) -> No
     got = len(found[0].rows) if found else 0
     assert got == len(expected)
     assert len(expected) < len(data.findings)
+
+
+def test_report_data_from_a_run_result(data: ReportData) -> None:
+    from types import SimpleNamespace
+
+    assert data.alerts is not None
+    scores = data.scores[0]
+    result = SimpleNamespace(  # the attributes zhengai.engine.RunResult has
+        pack=data.alerts.pack,
+        period=data.alerts.period,
+        alerts=data.alerts,
+        scores={scores.plan.scorecard.id: scores},
+        chain=data.chain,
+        rollup=data.rollup,
+        findings=data.findings,
+        spirals=[],
+    )
+    built = ReportData.from_run(result, school="示例职业技术学院", pack=data.pack)
+    assert built.scores == [scores]
+    assert built.pack is data.pack
+    assert built.the_period == data.alerts.period
+    report = build(built, "annual")
+    # no subjects or observations here: no trends, no tier below, no spirals
+    assert [s.key for s in report.sections] == ["overview", "alerts", "goals", "scores"]

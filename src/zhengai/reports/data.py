@@ -8,11 +8,11 @@ that are present and leaves out the sections whose data are missing.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -84,6 +84,30 @@ class ReportData:
     history: Sequence[AlertSet] = ()
     as_of: date | None = None
     _names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def from_run(cls, result: Any, **parts: Any) -> ReportData:
+        """Report data from a run result (``zhengai.engine.RunResult``) plus other parts.
+
+        Takes ``period``, ``alerts``, ``scores`` (a mapping or a sequence of score
+        sets), ``chain``, ``rollup``, ``findings`` and ``spirals`` from the result, and
+        its pack identity unless ``pack=`` gives the whole pack (for the standards and
+        the catalog's coverage); ``parts`` (``school``, ``subjects``,
+        ``observations``, ``actions``, ``history``…) are passed through and win.
+        """
+        scores = getattr(result, "scores", ())
+        taken: dict[str, Any] = {
+            "period": getattr(result, "period", None),
+            "pack": getattr(result, "pack", None),
+            "alerts": getattr(result, "alerts", None),
+            "scores": list(scores.values()) if isinstance(scores, Mapping) else list(scores),
+            "chain": getattr(result, "chain", None),
+            "rollup": getattr(result, "rollup", None),
+            "findings": list(getattr(result, "findings", ())),
+            "spirals": list(getattr(result, "spirals", ())),
+        }
+        taken.update(parts)
+        return cls(**taken)
 
     # -- derived views ----------------------------------------------------------------
     @cached_property
