@@ -50,7 +50,8 @@ def test_ingest_stores_every_row_with_missing_values_as_null(store: Store) -> No
     assert len(got) == 100
     assert int(np.isnan(got.value).sum()) == 34
     assert set(got.indicator) == {"attendance_rate", "gpa"}
-    assert got.recorded_at[0] == T0
+    assert got.recorded_at[0] == np.datetime64(T0.replace(tzinfo=None), "us")
+    assert got.to_models()[0].recorded_at == T0
     assert got.source[0] == "7.2"
 
 

@@ -34,9 +34,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.types import NullType
 
 from zhengai.errors import Where
 from zhengai.model import Observation, Period, PeriodKind
@@ -89,19 +91,22 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite storage format: tex
 
 @dataclass(frozen=True, slots=True)
 class StoredObservations:
-    """Observations read back from the store, as aligned columns.
+    """Observations read back from the store, as aligned numpy columns.
 
-    ``value`` is float64 with NaN for a missing value; ``supersedes`` is the id of
-    the version a row replaced (None for a first version).
+    The same shapes as :class:`zhengai.data.Observations`: ``subject_id``,
+    ``indicator``, ``period`` and ``source`` are object arrays of strings (``source``
+    may hold None); ``value`` is float64 with NaN for a missing value;
+    ``recorded_at`` is ``datetime64[us]`` in UTC; ``supersedes`` is the id of the
+    version a row replaced (None for a first version).
     """
 
     id: NDArray[np.int64]
-    subject_id: list[str]
-    indicator: list[str]
-    period: list[str]
+    subject_id: NDArray[np.object_]
+    indicator: NDArray[np.object_]
+    period: NDArray[np.object_]
     value: NDArray[np.float64]
-    source: list[str | None]
-    recorded_at: list[datetime]
+    source: NDArray[np.object_]
+    recorded_at: NDArray[np.datetime64]
     supersedes: list[int | None]
 
     def __len__(self) -> int:
@@ -109,6 +114,7 @@ class StoredObservations:
 
     def to_models(self) -> list[Observation]:
         """One :class:`~zhengai.model.Observation` per row (for small results and tests)."""
+        times: list[datetime] = self.recorded_at.astype(object).tolist()
         return [
             Observation(
                 subject_id=s,
@@ -116,7 +122,7 @@ class StoredObservations:
                 period=p,
                 value=None if np.isnan(v) else float(v),
                 source=src,
-                recorded_at=t,
+                recorded_at=t.replace(tzinfo=UTC),
             )
             for s, i, p, v, src, t in zip(
                 self.subject_id,
@@ -124,7 +130,7 @@ class StoredObservations:
                 self.period,
                 self.value,
                 self.source,
-                self.recorded_at,
+                times,
                 strict=True,
             )
         ]
@@ -134,12 +140,7 @@ class StoredObservations:
         from zhengai.data import Observations
 
         return Observations(
-            self.subject_id,
-            self.indicator,
-            self.period,
-            self.value,
-            self.source,
-            [t.replace(tzinfo=None) for t in self.recorded_at],
+            self.subject_id, self.indicator, self.period, self.value, self.source, self.recorded_at
         )
 
 
@@ -240,6 +241,15 @@ def _texts(column: Any, name: str, offset: int) -> list[Any]:
     return items
 
 
+def _period_texts(items: list[Any]) -> list[str]:
+    """Periods as text; ``Period`` objects are converted once per distinct value, not per row."""
+    distinct = set(items)
+    if all(type(p) is str for p in distinct):
+        return items
+    texts = {p: str(p) for p in distinct}
+    return list(map(texts.__getitem__, items))
+
+
 def _period_table(distinct: set[str], texts: list[str], offset: int) -> dict[str, Period]:
     """Parse each distinct period once; a bad one names the first row that has it."""
     found: dict[str, Period] = {}
@@ -280,7 +290,7 @@ def ingest(
     if total == 0:
         return IngestResult(0, 0, perf_counter() - started)
     kind = family(conn.dialect.name)
-    cols["period"] = [str(p) for p in _texts(cols["period"], "period", 0)]
+    cols["period"] = _period_texts(_texts(cols["period"], "period", 0))
     periods = _period_table(set(cols["period"]), cols["period"], 0)
     _lock_school(conn, school)
     try:
@@ -596,76 +606,94 @@ def latest_query(
 ) -> Select[Any]:
     """The newest visible version per (subject, indicator, period) as a SELECT.
 
-    ``subjects`` is a table with an ``id`` column to join with (a selection).  The
-    SQL backend of the engine builds on this query; it is portable to SQLite ≥ 3.25,
-    PostgreSQL and MySQL 8 / MariaDB 10.2 (window functions).
+    A version is visible when its ``recorded_at`` is not after ``as_of``; the newest
+    visible version is the one stored last (the highest id), which is also what
+    ``supersedes`` links to.  One ``GROUP BY`` over the read index finds it, then a
+    join by primary key fetches the row: no window function and no sort of the
+    population, on all three databases.  ``subjects`` is a table with an ``id``
+    column to narrow to (a selection).  The engine's SQL backend builds on this.
     """
     o = observations.c
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(o.subject_id, o.indicator, o.period_kind, o.period_ordinal),
-            order_by=(o.recorded_at.desc(), o.id.desc()),
-        )
-        .label("version_rank")
-    )
-    inner = select(
-        o.id,
-        o.subject_id,
-        o.indicator,
-        o.period,
-        o.value,
-        o.source,
-        o.recorded_at,
-        o.supersedes,
-        rank,
-    ).where(o.school_id == school)
+    scope = [o.school_id == school]
     if periods:
-        inner = inner.where(_period_clause(periods))
+        scope.append(_period_clause(periods))
     if as_of is not None:
-        inner = inner.where(o.recorded_at <= as_of)
+        scope.append(o.recorded_at <= as_of)
     if indicators is not None:
-        inner = inner.where(o.indicator.in_(indicators))
+        scope.append(o.indicator.in_(indicators))
     if subjects is not None:
-        inner = inner.where(o.subject_id.in_(select(subjects.c.id)))
-    ranked = inner.subquery("ranked")
+        scope.append(o.subject_id.in_(select(subjects.c.id)))
+    newest = (
+        select(func.max(o.id).label("id"))
+        .where(*scope)
+        .group_by(o.period_kind, o.period_ordinal, o.indicator, o.subject_id)
+        .subquery("newest")
+    )
     return (
         select(
-            *(
-                ranked.c[c]
-                for c in (
-                    "id",
-                    "subject_id",
-                    "indicator",
-                    "period",
-                    "value",
-                    "source",
-                    "recorded_at",
-                    "supersedes",
-                )
-            )
+            o.id,
+            o.subject_id,
+            o.indicator,
+            o.period,
+            o.value,
+            o.source,
+            # Raw driver values, converted to datetime64 per column (not per row).
+            type_coerce(o.recorded_at, NullType()).label("recorded_at"),
+            o.supersedes,
         )
-        .where(ranked.c.version_rank == 1)
-        .order_by(ranked.c.id)
+        .join_from(observations, newest, newest.c.id == o.id)
+        .order_by(o.id)
     )
 
 
-def _collect(rows: Sequence[Any]) -> StoredObservations:
+def _collect(conn: Connection, query: Select[Any]) -> StoredObservations:
+    """Run ``query`` and turn its rows into columns without per-row conversions.
+
+    The driver's tuples are taken straight from the cursor: SQLAlchemy's per-row
+    result processing would cost more than the query itself on a million rows.
+    """
+    result = conn.execute(query)
+    try:
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
     if not rows:
-        return StoredObservations(np.zeros(0, np.int64), [], [], [], np.zeros(0), [], [], [])
-    ids, subject, indicator, period, value, source, recorded, supersedes = (
-        list(c) for c in zip(*rows, strict=True)
-    )
+        empty = np.empty(0, dtype=object)
+        return StoredObservations(
+            np.zeros(0, np.int64),
+            empty,
+            empty.copy(),
+            empty.copy(),
+            np.zeros(0),
+            empty.copy(),
+            np.empty(0, dtype="datetime64[us]"),
+            [],
+        )
+    ids, subject, indicator, period, value, source, recorded, supersedes = zip(*rows, strict=True)
     return StoredObservations(
         id=np.asarray(ids, dtype=np.int64),
-        subject_id=subject,
-        indicator=indicator,
-        period=period,
-        value=np.array([np.nan if v is None else v for v in value], dtype=np.float64),
-        source=source,
-        recorded_at=recorded,
-        supersedes=supersedes,
+        subject_id=_objects(subject),
+        indicator=_objects(indicator),
+        period=_objects(period),
+        value=np.asarray(value, dtype=np.float64),  # None becomes NaN
+        source=_objects(source),
+        recorded_at=_utc64(recorded),
+        supersedes=list(supersedes),
     )
+
+
+def _objects(values: Sequence[Any]) -> NDArray[np.object_]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _utc64(values: Sequence[Any]) -> NDArray[np.datetime64]:
+    """Stored times (naive UTC datetimes, or SQLite's text) as ``datetime64[us]``."""
+    first = values[0]
+    if isinstance(first, datetime) and first.tzinfo is not None:
+        values = [v.astimezone(UTC).replace(tzinfo=None) for v in values]
+    return np.asarray(values, dtype="datetime64[us]")
 
 
 def read_latest(
@@ -680,18 +708,18 @@ def read_latest(
     """Run :func:`latest_query` and collect the rows into columns."""
     if subjects is None:
         query = latest_query(school, periods=periods, as_of=as_of, indicators=indicators)
-        return _collect(conn.execute(query).all())
+        return _collect(conn, query)
     with temp_ids(conn, list(subjects)) as selection:
         query = latest_query(
             school, periods=periods, as_of=as_of, indicators=indicators, subjects=selection
         )
-        return _collect(conn.execute(query).all())
+        return _collect(conn, query)
 
 
 def read_versions(
     conn: Connection, school: str, subject_id: str, indicator: str, period: str
 ) -> StoredObservations:
-    """Every version of one value, oldest first."""
+    """Every version of one value, oldest first (in the order they were stored)."""
     p = Period.parse(period)
     o = observations.c
     query = (
@@ -702,7 +730,7 @@ def read_versions(
             o.period,
             o.value,
             o.source,
-            o.recorded_at,
+            type_coerce(o.recorded_at, NullType()).label("recorded_at"),
             o.supersedes,
         )
         .where(
@@ -712,6 +740,6 @@ def read_versions(
             o.period_kind == p.kind.value,
             o.period_ordinal == p.ordinal,
         )
-        .order_by(o.recorded_at, o.id)
+        .order_by(o.id)
     )
-    return _collect(conn.execute(query).all())
+    return _collect(conn, query)
