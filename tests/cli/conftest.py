@@ -21,7 +21,7 @@ def invoke() -> Invoke:
     runner = CliRunner()
 
     def run(*args: str) -> Result:
-        return runner.invoke(main, list(args), catch_exceptions=False)
+        return runner.invoke(main, list(args), prog_name="zhengai", catch_exceptions=False)
 
     return run
 

@@ -11,7 +11,7 @@ from zhengai import __version__
 
 Invoke = Callable[..., Result]
 
-COMMANDS = ["chain", "db", "demo", "import", "pack", "spiral"]
+COMMANDS = ["chain", "db", "demo", "import", "pack", "report", "run", "spiral"]
 
 
 def test_help_lists_every_command_in_chinese_and_english(invoke: Invoke) -> None:
@@ -34,6 +34,8 @@ def test_help_lists_every_command_in_chinese_and_english(invoke: Invoke) -> None
         (["spiral", "status"], "各状态的主体数", "how many subjects"),
         (["spiral", "advance"], "以一个触发事件推进一批主体", "move a population"),
         (["pack", "validate"], "校验规则包", "validate packs"),
+        (["run"], "运行一次诊断", "run one diagnosis"),
+        (["report"], "生成质量年度报告和自我诊改报告", "write the annual and self-diagnosis"),
     ],
 )
 def test_every_command_has_bilingual_help(

@@ -11,6 +11,7 @@ from zhengai.cli.data import import_data
 from zhengai.cli.db import db
 from zhengai.cli.demo import demo
 from zhengai.cli.pack import pack
+from zhengai.cli.run import report, run
 from zhengai.cli.spiral import spiral
 
 __all__ = ["main"]
@@ -44,4 +45,6 @@ main.add_command(db)
 main.add_command(demo)
 main.add_command(import_data)
 main.add_command(pack)
+main.add_command(report)
+main.add_command(run)
 main.add_command(spiral)

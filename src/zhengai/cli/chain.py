@@ -23,7 +23,7 @@ from zhengai.errors import Where
 from zhengai.model import IndicatorCatalog
 from zhengai.packs import load_pack
 
-__all__ = ["chain"]
+__all__ = ["chain", "load_chain"]
 
 #: The pack whose indicator catalog (directions, aggregators, sources) checks a chain.
 DEFAULT_CATALOG_PACK = "core"
@@ -164,10 +164,15 @@ def show(
 
 def _load(source: Path, edges: Path | None, pack_name: str) -> tuple[GoalChain, IndicatorCatalog]:
     catalog = load_pack(pack_name).catalog
+    return load_chain(source, edges, catalog), catalog
+
+
+def load_chain(source: Path, edges: Path | None, catalog: IndicatorCatalog) -> GoalChain:
+    """A goal chain from goals/edges CSV files, a YAML file, or a folder holding them."""
     if source.is_dir():
         for name in ("chain.yaml", "chain.yml", "goals.yaml", "goals.yml"):
             if (source / name).is_file():
-                return GoalChain.from_yaml(source / name, catalog=catalog), catalog
+                return GoalChain.from_yaml(source / name, catalog=catalog)
         if not (source / "goals.csv").is_file():
             raise UnreadableChainFile(
                 tr(
@@ -183,8 +188,8 @@ def _load(source: Path, edges: Path | None, pack_name: str) -> tuple[GoalChain, 
         if path is not None:
             _require_utf8(path)
     if source.suffix.lower() in _YAML:
-        return GoalChain.from_yaml(source, catalog=catalog), catalog
-    return GoalChain.from_csv(source, edges, catalog=catalog), catalog
+        return GoalChain.from_yaml(source, catalog=catalog)
+    return GoalChain.from_csv(source, edges, catalog=catalog)
 
 
 def _require_utf8(path: Path) -> None:

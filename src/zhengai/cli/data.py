@@ -16,12 +16,12 @@ from zhengai.cli.common import (
     reports_errors,
     tr,
 )
-from zhengai.data import Observations, Subjects, load_observations, load_subjects
+from zhengai.data import Subjects, load_observations, load_subjects
 from zhengai.model import IndicatorCatalog, Subject
 from zhengai.packs import load_pack
-from zhengai.store import Store
+from zhengai.store import IngestResult, Store
 
-__all__ = ["import_data"]
+__all__ = ["import_data", "import_files", "store_catalog"]
 
 #: The pack whose indicator catalog checks state data when the store has none yet.
 DEFAULT_CATALOG_PACK = "core"
@@ -94,11 +94,45 @@ def import_data(
             )
         )
     store = open_store(url, school)
-    stored_catalog = store.indicators()
-    catalog = IndicatorCatalog(stored_catalog.values())
-    if pack_name is not None or not len(stored_catalog):
+    catalog = store_catalog(store, pack_name)
+    indicators, written, result = import_files(
+        store,
+        catalog,
+        subjects_path,
+        observations_path,
+        period=period,
+        form=form,
+        errors=errors,
+        sheet=sheet,
+    )
+    _print(indicators, written, result, as_json)
+
+
+def store_catalog(store: Store, pack_name: str | None) -> IndicatorCatalog:
+    """The store's indicators plus the pack's (the core pack's when the store has none)."""
+    stored = store.indicators()
+    catalog = IndicatorCatalog(stored.values())
+    if pack_name is not None or not len(stored):
         for indicator in load_pack(pack_name or DEFAULT_CATALOG_PACK).catalog.values():
             catalog.add(indicator)
+    return catalog
+
+
+def import_files(
+    store: Store,
+    catalog: IndicatorCatalog,
+    subjects_path: Path | None,
+    observations_path: Path | None,
+    *,
+    period: str | None = None,
+    form: Literal["auto", "long", "wide"] = "auto",
+    errors: Literal["raise", "collect"] = "raise",
+    sheet: str | None = None,
+) -> tuple[int, int, IngestResult | None]:
+    """Check both files in full, then store indicators, subjects and state data.
+
+    Returns how many indicators and subjects were written and what the ingest did.
+    """
     subjects = None if subjects_path is None else load_subjects(subjects_path, errors=errors)
     observations = None
     if observations_path is not None:
@@ -111,7 +145,11 @@ def import_data(
             errors=errors,
             sheet=sheet,
         )
-    _write(store, catalog, subjects, observations, as_json)
+    with store.transaction() as conn:
+        indicators = store.add_indicators(catalog, conn=conn)
+        written = 0 if subjects is None else store.add_subjects(subjects, conn=conn)
+    result = None if observations is None else store.ingest(observations)
+    return indicators, written, result
 
 
 def _known(stored: list[Subject], loaded: Subjects | None) -> Subjects:
@@ -130,17 +168,7 @@ def _known(stored: list[Subject], loaded: Subjects | None) -> Subjects:
     return Subjects(ids, levels)
 
 
-def _write(
-    store: Store,
-    catalog: IndicatorCatalog,
-    subjects: Subjects | None,
-    observations: Observations | None,
-    as_json: bool,
-) -> None:
-    with store.transaction() as conn:
-        indicators = store.add_indicators(catalog, conn=conn)
-        written = 0 if subjects is None else store.add_subjects(subjects, conn=conn)
-    result = None if observations is None else store.ingest(observations)
+def _print(indicators: int, written: int, result: IngestResult | None, as_json: bool) -> None:
     obs = {
         "submitted": 0 if result is None else result.submitted,
         "added": 0 if result is None else result.added,
