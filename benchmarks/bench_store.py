@@ -133,15 +133,19 @@ def _plain_postgres(url: str, data: Observations, *, index: bool) -> float:
     return seconds
 
 
-def _ours(url: str, data: Observations) -> tuple[float, float]:
+def _ours(url: str, data: Observations) -> tuple[float, float, float]:
     store = Store(url, school="bench")
     store.upgrade()
     first = store.ingest(data, batch_size=100_000)
     assert first.added == len(data.value)
     again = store.ingest(data, batch_size=100_000)
     assert again.added == 0
+    started = time.perf_counter()
+    back = store.observations(period=PERIOD)
+    read = time.perf_counter() - started
+    assert len(back) == len(data.value)
     store.engine.dispose()
-    return first.seconds, again.seconds
+    return first.seconds, again.seconds, read
 
 
 def _postgres_schema() -> tuple[str, Callable[[], None]] | str:
@@ -180,17 +184,17 @@ def main(quick: bool, students: int | None = None) -> str:
         "(target: zhengai within 2× of the plain load, i.e. ratio ≥ 0.5).",
         "",
         "| database | zhengai ingest | plain load (no index) | plain load + index | "
-        "re-submission (adds 0) |",
-        "| --- | --- | --- | --- | --- |",
+        "re-submission (adds 0) | read back (newest versions) |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
 
-    def row(name: str, ours: float, plain: float, indexed: float, again: float) -> str:
+    def row(name: str, ours: float, plain: float, indexed: float, again: float, read: float) -> str:
         def rate(seconds: float) -> str:
             return f"{n / seconds:,.0f}/s ({seconds:.1f} s)"
 
         return (
             f"| {name} | {rate(ours)} | {rate(plain)}, ratio {plain / ours:.2f} | "
-            f"{rate(indexed)}, ratio {indexed / ours:.2f} | {rate(again)} |"
+            f"{rate(indexed)}, ratio {indexed / ours:.2f} | {rate(again)} | {rate(read)} |"
         )
 
     notes: list[str] = []
@@ -200,9 +204,9 @@ def main(quick: bool, students: int | None = None) -> str:
         runs = [_ours(f"sqlite:///{Path(tmp) / f'z{k}.db'}", data) for k in range(reps)]
         plain = min(_plain_sqlite(Path(tmp) / f"p{k}.db", data, index=False) for k in range(reps))
         indexed = min(_plain_sqlite(Path(tmp) / f"i{k}.db", data, index=True) for k in range(reps))
-        ours, again = min(r[0] for r in runs), min(r[1] for r in runs)
-        lines.append(row("SQLite (file, WAL)", ours, plain, indexed, again))
-    pg_runs: list[tuple[float, float, float, float]] = []
+        ours, again, read = (min(r[i] for r in runs) for i in range(3))
+        lines.append(row("SQLite (file, WAL)", ours, plain, indexed, again, read))
+    pg_runs: list[tuple[float, float, float, float, float]] = []
     for _ in range(reps):
         target = _postgres_schema()
         if isinstance(target, str):
@@ -210,19 +214,20 @@ def main(quick: bool, students: int | None = None) -> str:
             break
         url, drop = target
         try:
-            ours, again = _ours(url, data)
+            ours, again, read = _ours(url, data)
             pg_runs.append(
                 (
                     ours,
                     _plain_postgres(url, data, index=False),
                     _plain_postgres(url, data, index=True),
                     again,
+                    read,
                 )
             )
         finally:
             drop()
     if pg_runs:
-        best = [min(r[i] for r in pg_runs) for i in range(4)]
+        best = [min(r[i] for r in pg_runs) for i in range(5)]
         lines.append(row("PostgreSQL (binary COPY)", *best))
     lines += ["", *notes] if notes else []
     lines.append("")
