@@ -394,3 +394,13 @@ def test_report_data_from_a_run_result(data: ReportData) -> None:
     report = build(built, "annual")
     # no subjects or observations here: no trends, no tier below, no spirals
     assert [s.key for s in report.sections] == ["overview", "alerts", "goals", "scores"]
+
+
+def test_the_tier_below_shows_the_planted_complaint_rate(data: ReportData, annual: Report) -> None:
+    colleges = next(t for t in annual.section("children").tables if t.title.startswith("二级学院"))
+    row = next(r for r in colleges.rows if r[0] == "投诉处理率")
+    by_unit = dict(zip(colleges.columns[1:], row[1:], strict=True))
+    assert by_unit[data.name_of("C03")] == "92.0%"  # 二级学院 C03's planted 0.92 < 100 %
+    offices = next(t for t in annual.section("children").tables if t.title.startswith("职能部门"))
+    assert offices.columns == ["单位", "投诉处理率", "规划目标完成度"]
+    assert {r[0]: r[2] for r in offices.rows}[data.name_of("D08")] == "84.0%"

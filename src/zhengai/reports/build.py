@@ -1109,22 +1109,34 @@ def _annual_children(data: ReportData, scope: str | None) -> Section | None:
     )
     for group, members in _groups(children, observed).items():
         columns = [i for i in indicators if any((sid, i) in values for sid in members)]
-        rows: list[list[Cell]] = []
-        for sid in members:
-            cells: list[Cell] = []
-            for ind in columns:
-                v = values.get((sid, ind))
-                cells.append(_pct(v) if data.indicator_unit(ind) in _RATE_UNITS else _num(v))
-            rows.append([data.name_of(sid), *cells])
-        section.tables.append(
-            Table(
-                f"children_{len(section.tables) + 1}",
-                f"{group}：指标对比",
-                ["单位", *(data.indicator_name(i) for i in columns)],
-                rows,
-                note="期别：" + "，".join(f"{data.indicator_name(i)} {latest[i]}" for i in columns),
+
+        def cell(sid: str, ind: str) -> Cell:
+            v = values.get((sid, ind))
+            return _pct(v) if data.indicator_unit(ind) in _RATE_UNITS else _num(v)
+
+        note = "期别：" + "，".join(f"{data.indicator_name(i)} {latest[i]}" for i in columns)
+        key, title = f"children_{len(section.tables) + 1}", f"{group}：指标对比"
+        if len(members) < len(columns):
+            # Few units, many indicators (二级学院): units as columns keeps the page readable.
+            section.tables.append(
+                Table(
+                    key,
+                    title,
+                    ["指标", *(data.name_of(sid) for sid in members)],
+                    [[data.indicator_name(i), *(cell(sid, i) for sid in members)] for i in columns],
+                    note=note,
+                )
             )
-        )
+        else:
+            section.tables.append(
+                Table(
+                    key,
+                    title,
+                    ["单位", *(data.indicator_name(i) for i in columns)],
+                    [[data.name_of(sid), *(cell(sid, i) for i in columns)] for sid in members],
+                    note=note,
+                )
+            )
     return section
 
 
