@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from zhengai.model import Indicator, Level, Subject
-from zhengai.store import BadStoreURL, IntegrityViolation, Store, UnknownTable
+from zhengai.store import BadSchoolId, BadStoreURL, IntegrityViolation, Store, UnknownTable
 
 from .conftest import roster
 
@@ -42,9 +42,11 @@ def test_a_missing_driver_names_the_extra_to_install() -> None:
 
 
 def test_bad_school_ids_are_refused() -> None:
-    with pytest.raises(BadStoreURL) as err:
+    with pytest.raises(BadSchoolId) as err:
         Store("sqlite://", school=" ")
+    assert err.value.code == "store.bad_school_id"
     assert err.value.message == "bad school id ' '"
+    assert err.value.hint == "a school id is 1–64 characters, e.g. '10001'"
 
 
 def test_default_drivers_are_filled_in() -> None:

@@ -11,6 +11,7 @@ from zhengai.errors import ConcurrencyConflict, StoreError
 from zhengai.store.errors import (
     BadActionChange,
     BadObservations,
+    BadSchoolId,
     BadStoreURL,
     ConnectionLost,
     IntegrityViolation,
@@ -37,6 +38,7 @@ __all__ = [
     "ActionRecord",
     "BadActionChange",
     "BadObservations",
+    "BadSchoolId",
     "BadStoreURL",
     "ConcurrencyConflict",
     "ConnectionLost",

@@ -7,6 +7,7 @@ from zhengai.errors import StoreError
 __all__ = [
     "BadActionChange",
     "BadObservations",
+    "BadSchoolId",
     "BadStoreURL",
     "ConnectionLost",
     "IntegrityViolation",
@@ -83,3 +84,9 @@ class UnknownTable(StoreError):
     """A table name that is not one of the store's school-scoped tables."""
 
     code = "store.unknown_table"
+
+
+class BadSchoolId(StoreError):
+    """A school id that is empty or longer than 64 characters."""
+
+    code = "store.bad_school_id"

@@ -23,6 +23,7 @@ from zhengai.store import spirals as _spirals
 from zhengai.store._sql import insert_ignore, upsert
 from zhengai.store.connect import WRITE_OPTION, family, make_engine, prepare_sqlite
 from zhengai.store.errors import (
+    BadSchoolId,
     BadStoreURL,
     ConnectionLost,
     IntegrityViolation,
@@ -73,7 +74,7 @@ class Store:
         school: str = "default",
     ) -> None:
         if not isinstance(school, str) or not school.strip() or len(school) > 64:
-            raise BadStoreURL(
+            raise BadSchoolId(
                 f"bad school id {school!r}", hint="a school id is 1–64 characters, e.g. '10001'"
             )
         self._school = school
