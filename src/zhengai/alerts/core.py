@@ -90,39 +90,51 @@ class Previous:
     since: NDArray[np.int64]
 
 
-def _step_ranks(outcome: RuleOutcome, k: int) -> tuple[NDArray[np.int8], BoolArray]:
-    """Rank of the first true step at lag ``k`` (-1 none) and 'a step before it was missing'."""
+Ranks = Callable[[NDArray[np.intp]], NDArray[np.int64]]
+
+
+def _period(outcome: RuleOutcome, k: int) -> tuple[BoolArray, BoolArray, Ranks]:
+    """At lag ``k``: whether a step holds, whether it is undecided for missing data, and
+    a function giving the first-matching step's rank at given rows.
+
+    Ranks are needed only where a step holds (a few percent of rows), so they are
+    computed there alone; the whole population sees one pass per step.
+    """
+    steps = outcome.rule.steps
     true, missing = outcome.true[k], outcome.missing[k]
-    rank = np.full(len(outcome.ids), -1, dtype=np.int8)
-    # First match wins: writing the steps from the last to the first leaves the
-    # first true step's rank, one pass per step.
-    for step, holds in zip(reversed(outcome.rule.steps), reversed(true), strict=True):
-        np.putmask(rank, holds, np.int8(step.rank))
-    # 'Undecided because an earlier step is missing' only matters where some step is
-    # missing (a few percent of rows): work it out on those rows alone.
-    any_missing = np.logical_or.reduce(missing) if len(missing) > 1 else missing[0]
-    unknown = any_missing.copy()
-    suspects = np.flatnonzero(any_missing)
-    if len(suspects):
-        decided = np.zeros(len(suspects), dtype=bool)
-        found = np.zeros(len(suspects), dtype=bool)
-        for holds, absent in zip(true, missing, strict=True):
-            found |= absent[suspects] & ~decided
-            decided |= holds[suspects]
-        unknown[suspects] = found
-    if not outcome.all_applicable:
-        rank[~outcome.applicable] = -1
-        unknown &= outcome.applicable
-    return rank, unknown
-
-
-def _single(outcome: RuleOutcome, k: int) -> tuple[BoolArray, BoolArray]:
-    """Holds / missing at lag ``k`` of a one-step rule: the backend's arrays, no ranks needed."""
-    holds, unknown = outcome.true[k][0], outcome.missing[k][0]
+    if len(steps) == 1:
+        holds, unknown = true[0], missing[0]
+    else:
+        holds = true[0].copy()
+        for step_holds in true[1:]:
+            np.logical_or(holds, step_holds, out=holds)
+        # Undecided = a step is missing before any step holds; only rows with some
+        # missing step can be undecided, so the order is worked out on those alone.
+        unknown = missing[0].copy()
+        for absent in missing[1:]:
+            np.logical_or(unknown, absent, out=unknown)
+        suspects = np.flatnonzero(unknown)
+        if len(suspects):
+            decided = np.zeros(len(suspects), dtype=bool)
+            found = np.zeros(len(suspects), dtype=bool)
+            for step_holds, absent in zip(true, missing, strict=True):
+                found |= absent[suspects] & ~decided
+                decided |= step_holds[suspects]
+            unknown[suspects] = found
     if not outcome.all_applicable:
         holds = holds & outcome.applicable
         unknown = unknown & outcome.applicable
-    return holds, unknown
+
+    def ranks(rows: NDArray[np.intp]) -> NDArray[np.int64]:
+        if len(steps) == 1:
+            return np.full(len(rows), steps[0].rank, dtype=np.int64)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        # First match wins: writing from the last step to the first leaves the first's rank.
+        for step, step_holds in zip(reversed(steps), reversed(true), strict=True):
+            np.putmask(out, step_holds[rows], step.rank)
+        return out
+
+    return holds, unknown, ranks
 
 
 def decide(
@@ -131,31 +143,20 @@ def decide(
     """Alerts and gaps of one rule from a backend's outcome and last period's open alerts.
 
     ``ordinal`` is the evaluated period's ordinal (alerts opened now start there).
-    Everything is whole-array numpy, with as few passes as the rule's shape allows
-    (a one-step rule never builds a rank array); the lifecycle runs on alerted rows only.
+    Everything is whole-array numpy with about one pass per step over the
+    population; severities and the lifecycle are worked out on the alerted rows only.
     """
     rule = outcome.rule
-    single = len(rule.steps) == 1
-    least: NDArray[np.int8] | None = None
-    if single:
-        holds, unknown = _single(outcome, 0)
-    else:
-        least, unknown = _step_ranks(outcome, 0)
-        holds = least >= 0
+    holds, unknown, ranks = _period(outcome, 0)
     current_holds, current_unknown = holds, unknown
     breach, gap = holds, unknown
+    window = [ranks]
     if rule.rule.for_periods > 1:
         definitely_false = ~holds & ~unknown
         any_unknown = unknown.copy()
-        if least is not None:
-            least = least.copy()
         for k in range(1, rule.rule.for_periods):
-            if least is None:
-                holds, unknown = _single(outcome, k)
-            else:
-                rank, unknown = _step_ranks(outcome, k)
-                holds = rank >= 0
-                np.maximum(least, rank, out=least)
+            holds, unknown, ranks = _period(outcome, k)
+            window.append(ranks)
             breach = breach & holds
             definitely_false |= ~holds & ~unknown
             any_unknown |= unknown
@@ -163,9 +164,10 @@ def decide(
 
     def severity(rows: NDArray[np.intp]) -> NDArray[np.int64]:
         # The sustained severity: the least severe step over the window.
-        if least is None:
-            return np.full(len(rows), rule.steps[0].rank, dtype=np.int64)
-        return least[rows].astype(np.int64)
+        out = window[0](rows)
+        for ranks_k in window[1:]:
+            np.maximum(out, ranks_k(rows), out=out)
+        return out
 
     if previous is None or not len(previous.position):
         rows = np.flatnonzero(breach)
