@@ -404,3 +404,20 @@ def test_the_tier_below_shows_the_planted_complaint_rate(data: ReportData, annua
     offices = next(t for t in annual.section("children").tables if t.title.startswith("职能部门"))
     assert offices.columns == ["单位", "投诉处理率", "规划目标完成度"]
     assert {r[0]: r[2] for r in offices.rows}[data.name_of("D08")] == "84.0%"
+
+
+def test_distributions_count_missing_values_only_where_an_indicator_applies(
+    data: ReportData,
+) -> None:
+    report = build(data, "annual", level="课程")
+    courses = report.section("distributions").tables[0]
+    attendance = next(r for r in courses.rows if r[0] == "到课率")
+    obs = data.observations
+    assert obs is not None
+    latest = (obs.indicator == "attendance_rate") & (obs.period == "2025-2026-2")
+    course_ids = [s.id for s in data.subjects or [] if s.level is Level.COURSE]
+    rows = latest & np.isin(obs.subject_id, course_ids)
+    known = obs.value[rows][~np.isnan(obs.value[rows])]
+    assert attendance[1:4] == ["2025-2026-2", known.size, len(course_ids) - known.size]
+    assert attendance[6] == f"{float(np.median(known)):.1%}"
+    assert int(str(attendance[3])) >= 1  # the planted gap: K00003's 到课率 is missing, not 0

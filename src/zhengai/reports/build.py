@@ -737,6 +737,7 @@ def annual_report(
         _annual_alerts(data, members),
         _annual_goals(data, scope, _members(data, scope, None)),
         _annual_scores(data, members),
+        _annual_distributions(data, members, wanted),
         _trend_section(data, scope, "trends", "主要指标趋势") if scope else None,
         _annual_children(data, scope),
         _annual_spirals(data, members),
@@ -1049,6 +1050,67 @@ def _annual_scores(data: ReportData, members: set[str] | None) -> Section | None
                 [_score_row(data, scores, i) for i in order[::-1][:n]],
             )
         )
+    return section if not section.empty else None
+
+
+def _annual_distributions(
+    data: ReportData, members: set[str] | None, level: Level | None
+) -> Section | None:
+    """Each level's indicators in their latest period: how many have data, spread, quantiles."""
+    table, obs = data.table, data.observations
+    if table is None or obs is None:
+        return None
+    inside = table.where(_in(members, table.ids))
+    present = {Level.parse(str(v)) for v in inside.levels.tolist()}
+    levels = [level] if level is not None else sorted(present, key=lambda lv: lv.rank)
+    until = data.the_period
+    section = Section("distributions", "指标分布")
+    for lv in levels:
+        ids = inside.of_level(lv).ids
+        if len(ids) < 3:  # one or two subjects make no distribution
+            continue
+        mask = np.isin(obs.subject_id, ids)
+        subject = obs.subject_id[mask]
+        indicator, period, value = obs.indicator[mask], obs.period[mask], obs.value[mask]
+        rows: list[list[Cell]] = []
+        for ind in sorted(set(indicator.tolist())):
+            here = indicator == ind
+            periods = [Period.parse(p) for p in set(period[here].tolist())]
+            periods = [p for p in periods if _before(p, until)]
+            if not periods:
+                continue
+            latest = max(periods, key=lambda p: p.start_index())
+            values = value[here & (period == str(latest))]
+            known = values[~np.isnan(values)]
+            if not known.size:
+                continue
+            # Subjects that ever had this indicator are the ones it applies to (职能部门
+            # have no 到课率): the others are not "no data".
+            applies = int(np.unique(subject[here]).size)
+            fmt = _pct if data.indicator_unit(ind) in _RATE_UNITS else _num
+            p10, p50, p90 = np.quantile(known, [0.1, 0.5, 0.9]).tolist()
+            rows.append(
+                [
+                    data.indicator_name(ind),
+                    str(latest),
+                    int(known.size),
+                    applies - int(known.size),
+                    fmt(float(known.mean())),
+                    fmt(p10),
+                    fmt(p50),
+                    fmt(p90),
+                ]
+            )
+        if rows:
+            section.tables.append(
+                Table(
+                    f"distribution_{lv.value}",
+                    f"{lv.label}（{len(ids)} 个）：指标分布",
+                    ["指标", "期别", "有数据", "无数据", "平均", "P10", "中位数", "P90"],
+                    rows,
+                    note="无数据：采集该指标、但没有该期数值的主体（缺失不按 0 计）。",
+                )
+            )
     return section if not section.empty else None
 
 
