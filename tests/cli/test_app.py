@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
 
 from zhengai import __version__
+from zhengai.cli import main
 
 Invoke = Callable[..., Result]
 
@@ -72,3 +74,12 @@ def test_language_comes_from_the_environment(
     result = invoke("db", "upgrade", f"sqlite:///{tmp_path}/a.db")
     assert result.exit_code == 0
     assert result.stdout.startswith("schema upgraded: (empty) -> ")
+
+
+def test_docs_cover_every_command() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        subcommands = getattr(command, "commands", {})
+        for sub in subcommands or [""]:
+            usage = f"zhengai {name} {sub}".strip()
+            assert usage in page, f"docs/cli.md does not show `{usage}`"
