@@ -139,6 +139,10 @@ def radar_chart(
         ax.fill(closed, ring(peer), color="#9e9e9e", alpha=0.12, label=peer_name)
     ax.plot(closed, ring(values), color=_PALETTE[0], linewidth=2)
     ax.fill(closed, ring(values), color=_PALETTE[0], alpha=0.25, label=name)
+    # The first indicator at the top, clockwise; ring labels between two axes, off the lines.
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ax.set_rlabel_position(180 / n)
     ax.set_xticks(angles)
     ax.set_xticklabels([_wrap(label, 6) for label in labels])
     ax.set_ylim(0, top)
