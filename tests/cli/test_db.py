@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import Result
 
 from zhengai.store import Store
+from zhengai.store.migrate import known_revisions
 
 Invoke = Callable[..., Result]
 
@@ -40,3 +41,22 @@ def test_an_unsupported_database_url_exits_2(invoke: Invoke) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith("zhengai: error [store.bad_url] unsupported database 'oracle'")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_unknown_revision_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("db", "upgrade", str(tmp_path / "z.db"), "--revision", "9999")
+    assert result.exit_code == 2
+    shipped = ", ".join(known_revisions())
+    assert result.stderr == (
+        f"zhengai: error [store.unknown_revision] 没有数据库结构版本 '9999', 可用版本：{shipped}\n"
+    )
+
+
+def test_a_database_that_cannot_be_opened_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "z.db"
+    result = invoke("--lang", "en", "db", "upgrade", f"sqlite:///{missing}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "zhengai: error [store.unreachable] cannot open the database: "
+        "unable to open database file\n"
+    )

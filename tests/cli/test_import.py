@@ -218,3 +218,21 @@ def test_upgrade_and_import_on_every_database(invoke: Invoke, write: Write, db_u
     assert json.loads(first.stdout)["observations"] == {"submitted": 3, "added": 3, "skipped": 0}
     assert json.loads(again.stdout)["observations"] == {"submitted": 3, "added": 0, "skipped": 3}
     assert [s.id for s in Store(db_url).subjects()] == ["C1", "C2", "SCH"]
+
+
+def test_excel_workbook_sheet(invoke: Invoke, write: Write, store: str, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "2025秋"
+    for row in [("学号", "指标", "学期", "值"), ("C1", "到课率", "2025-2026-1", 0.9)]:
+        sheet.append(row)
+    path = tmp_path / "状态数据.xlsx"
+    book.save(path)
+    invoke("import", "--store", store, "--subjects", str(write("s.csv", SUBJECTS)))
+    result = invoke("import", "--store", store, "--observations", str(path), "--sheet", "2025秋")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("状态数据 1 条（新增 1，已有 0）\n")
+    wrong = invoke("import", "--store", store, "--observations", str(path), "--sheet", "2025春")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith(f"zhengai: error [data.missing_sheet] {path}")

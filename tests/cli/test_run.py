@@ -211,3 +211,28 @@ def test_report_unknown_format_is_a_usage_error(invoke: Invoke, loaded_store: st
     result = invoke("report", "--store", loaded_store, "--period", TERM, "--format", "pdf")
     assert result.exit_code == 2
     assert "Invalid value for '--format': 'pdf' is not one of" in result.stderr
+
+
+def test_run_on_a_store_with_a_bad_file_stores_nothing(
+    invoke: Invoke, college_files: dict[str, Path], write: Write, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'z.db'}"
+    assert invoke("db", "upgrade", url).exit_code == 0
+    observations = write("o.csv", "subject_id,indicator,period,value\nSCH,到课率,2025-2026-2,9\n")
+    result = invoke(
+        "run",
+        PACK,
+        "--store",
+        url,
+        "--subjects",
+        str(college_files["subjects"]),
+        "--observations",
+        str(observations),
+        "--period",
+        TERM,
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"zhengai: error [data.out_of_range] {observations} row 2 column value: "
+    )
+    assert Store(url).subjects() == []

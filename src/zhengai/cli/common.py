@@ -9,7 +9,9 @@ from functools import wraps
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError
 
+from zhengai.cli.errors import StoreUnreachable
 from zhengai.data import DataLoadFailed
 from zhengai.errors import Where, ZhengaiError
 from zhengai.model import BadPeriod, Period
@@ -57,6 +59,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except OperationalError as error:
+            # The store turns lost connections into StoreError, but not a database that
+            # cannot be opened at all; that is bad input to the command, not a crash.
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+            click.echo(
+                f"zhengai: error [{StoreUnreachable.code}] "
+                + tr(f"无法打开数据库：{reason}", f"cannot open the database: {reason}"),
+                err=True,
+            )
+            sys.exit(EXIT_BAD_INPUT)
         except ZhengaiError as error:
             text = str(_with_cli_hint(error))
             first_line = text.splitlines()[0] if text else error.code

@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from zhengai.cli.common import echo_json, json_option, open_store, reports_errors, tr
+from zhengai.cli.errors import UnknownRevision
+from zhengai.errors import did_you_mean
+from zhengai.store.migrate import known_revisions
 
 __all__ = ["db"]
 
@@ -30,6 +33,14 @@ def upgrade(url: str, revision: str, as_json: bool) -> None:
     """
     store = open_store(url)
     before = store.current_revision()
+    shipped = known_revisions()
+    if revision != "head" and revision not in shipped:
+        listed = ", ".join(shipped)
+        raise UnknownRevision(
+            tr(f"没有数据库结构版本 {revision!r}", f"no schema revision {revision!r}"),
+            hint=did_you_mean(revision, shipped)
+            or tr(f"可用版本：{listed}", f"use one of {listed}"),
+        )
     store.upgrade(revision)
     after = store.current_revision()
     if as_json:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from zhengai.errors import ChainError, DataError
+from zhengai.errors import ChainError, DataError, StoreError
 
-__all__ = ["BadGuardInputs", "UnreadableChainFile"]
+__all__ = ["BadGuardInputs", "StoreUnreachable", "UnknownRevision", "UnreadableChainFile"]
 
 
 class UnreadableChainFile(ChainError):
@@ -17,3 +17,15 @@ class BadGuardInputs(DataError):
     """A guard-inputs table for ``zhengai spiral advance`` with a bad or unknown cell."""
 
     code = "data.bad_guard_inputs"
+
+
+class StoreUnreachable(StoreError):
+    """The database named by ``--store`` cannot be opened: server down, no such folder."""
+
+    code = "store.unreachable"
+
+
+class UnknownRevision(StoreError):
+    """``zhengai db upgrade --revision`` names a schema revision zhengai does not ship."""
+
+    code = "store.unknown_revision"
