@@ -421,3 +421,29 @@ def test_distributions_count_missing_values_only_where_an_indicator_applies(
     assert attendance[1:4] == ["2025-2026-2", known.size, len(course_ids) - known.size]
     assert attendance[6] == f"{float(np.median(known)):.1%}"
     assert int(str(attendance[3])) >= 1  # the planted gap: K00003's 到课率 is missing, not 0
+
+
+def test_without_a_cjk_font_charts_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhengai.reports import NoCJKFont, fonts
+
+    monkeypatch.setattr(fonts, "cjk_font_file", lambda: None)
+    monkeypatch.setattr(fonts, "SYSTEM_CJK_FAMILIES", ("没有这种字体",))
+    with pytest.warns(NoCJKFont, match="no CJK font found"):
+        assert fonts.cjk_family.__wrapped__() is None
+
+
+def test_a_missing_optional_library_is_named(
+    self_report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from zhengai.reports import MissingReportDependency
+
+    monkeypatch.setitem(sys.modules, "docx", None)
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(MissingReportDependency) as word:
+        render(self_report, fmt="docx")
+    assert word.value.code == "data.missing_report_dependency"
+    assert str(word.value) == "Word reports need python-docx, pip install 'zhengai[reports]'"
+    with pytest.raises(MissingReportDependency, match="Excel reports need openpyxl"):
+        render(self_report, fmt="xlsx")
