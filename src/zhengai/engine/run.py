@@ -20,19 +20,18 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from zhengai.alerts import STATUS_CODES, AlertSet, Backend, RuleAlerts
+from zhengai.alerts import AlertSet, Backend
 from zhengai.alerts import evaluate as evaluate_alerts
-from zhengai.alerts.alertset import Scope
 from zhengai.alerts.batch import history_needed
 from zhengai.chain import GoalChain
 from zhengai.chain.observations import actuals_from_observations
 from zhengai.data import Observations, Subjects
 from zhengai.engine.result import RunResult, SpiralRow
 from zhengai.errors import ZhengaiError
-from zhengai.model import AlertStatus, Observation, Period, Subject
+from zhengai.model import Observation, Period, Subject
 from zhengai.packs import Pack, load_pack
 from zhengai.scoring import ScoreSet, score
-from zhengai.store import Store
+from zhengai.store import Store, latest_query
 from zhengai.store.schema import alerts as alerts_table
 from zhengai.store.schema import runs as runs_table
 
@@ -105,9 +104,12 @@ def run(
         raise EngineError("没有诊改主体 (no subjects): load subjects before running")
     tick = lap("read", tick)
 
-    alerts = evaluate_alerts(
-        loaded, subjects, observations, target, backend=backend, previous=previous
-    )
+    if backend == "sql" and store is not None:
+        alerts = _alerts_in_store(store, loaded, subjects, target, when, previous)
+    else:
+        alerts = evaluate_alerts(
+            loaded, subjects, observations, target, backend=backend, previous=previous
+        )
     tick = lap("alerts", tick)
     scores = evaluate_all(loaded, subjects, observations, target)
     tick = lap("scores", tick)
@@ -156,6 +158,38 @@ def evaluate(
     The same as ``run(pack, (subjects, observations), period)``.
     """
     return run(pack, (subjects, observations), period, backend=backend, previous=previous)
+
+
+def _alerts_in_store(
+    store: Store,
+    pack: Pack,
+    subjects: Subjects,
+    period: Period,
+    as_of: datetime,
+    previous: AlertSet | None,
+) -> AlertSet:
+    """Alerts computed by the database over the store's own observations table.
+
+    The rules compile to SQL over the newest visible version of each value (the
+    same as-of read as the other backends); the state data never leave the
+    database, only the firing and undecided rows come back.  Subjects are copied
+    into a scratch table, because their attributes live in a JSON column.
+    """
+    depth = history_needed(pack.rules.values())
+    periods = [period.prev(k) for k in range(depth + 1)]
+    latest = latest_query(store.school, periods=periods, as_of=as_of).subquery("latest")
+    empty = Observations([], [], [], [])
+    with store.engine.connect() as conn:
+        return evaluate_alerts(
+            pack,
+            subjects,
+            empty,
+            period,
+            backend="sql",
+            previous=previous,
+            connection=conn,
+            observations_table=latest,
+        )
 
 
 def evaluate_all(
@@ -220,30 +254,28 @@ def previous_alerts(store: Store, pack: Pack, period: Period) -> AlertSet | None
             .mappings()
             .all()
         )
-    result = AlertSet(pack=pack.identity, period=prior, severities=pack.severities, backend="store")
-    by_rule: dict[str, list[Mapping[str, Any]]] = {}
+    records = []
     for row in map(dict, rows):
-        by_rule.setdefault(row["rule"], []).append(row)
-    ranks = {s.id: i for i, s in enumerate(pack.severities)}
-    for rule_id, items in by_rule.items():
-        compiled = pack.rules.get(rule_id)
+        compiled = pack.rules.get(row["rule"])
         if compiled is None:
             continue  # a rule the pack no longer has leaves no lifecycle behind
-        ids = np.array([r["subject_id"] for r in items], dtype=object)
-        n = len(items)
-        result.rules[rule_id] = RuleAlerts(
-            rule=compiled,
-            scope=Scope(ids=ids, names=np.full(n, "", dtype=object), values={}, attributes={}),
-            rows=np.arange(n, dtype=np.int64),
-            rank=np.array([ranks.get(r["severity"], len(ranks) - 1) for r in items], np.int64),
-            status=np.array(
-                [STATUS_CODES.index(AlertStatus(r["status"])) for r in items], dtype=np.int8
-            ),
-            streak=np.array([r["streak"] for r in items], dtype=np.int64),
-            quiet=np.array([r["quiet"] for r in items], dtype=np.int64),
-            since=np.array([Period.parse(r["since_period"]).ordinal for r in items], np.int64),
+        records.append(
+            {
+                "rule": row["rule"],
+                "rule_name": compiled.rule.name,
+                "subject_id": row["subject_id"],
+                "level": compiled.rule.level,
+                "period": prior,
+                "severity": row["severity"],
+                "status": row["status"],
+                "streak": row["streak"],
+                "quiet": row["quiet"],
+                "since": row["since_period"] or str(prior),
+                "values": row["input_values"],
+                "message": row["message"],
+            }
         )
-    return result
+    return AlertSet.from_records(pack, prior, records)
 
 
 def _write(store: Store, pack: Pack, result: RunResult, started: float) -> int:
