@@ -204,3 +204,75 @@ def test_status_of_an_empty_loop(invoke: Invoke, loaded_store: str) -> None:
     report = json.loads(result.stdout)
     assert report["total"] == 0
     assert set(report["states"]["*"].values()) == {0}
+
+
+def test_one_major_round_the_whole_loop(
+    invoke: Invoke, write: Write, loaded_store: str, majors: list[str]
+) -> None:
+    major = majors[0]
+    steps = [
+        ("set_targets", "subject_id,目标:到课率\n{m},0.9\n"),
+        ("set_standards", "subject_id,covered:到课率,覆盖:初次就业率\n{m},是,TRUE\n"),
+        ("start", None),
+        ("diagnose", "subject_id,data_ratio,red:low_attendance\n{m},0.97,否\n"),
+        ("improve", "subject_id,gap:standard:S1,差距:alert:A2\n{m},true,1\n"),
+        ("close", None),
+    ]
+    for trigger, table in steps:
+        args = ["spiral", "advance", trigger, "--store", loaded_store, "--subject", major, "--json"]
+        if table is not None:
+            args += ["--inputs", str(write(f"{trigger}.csv", table.format(m=major)))]
+        result = invoke(*args)
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["moved"] == 1, (trigger, result.stdout)
+    state = Store(loaded_store).spiral_state(major, "five_step")
+    assert state is not None
+    assert state.state == "closed"
+
+
+@pytest.mark.parametrize(
+    ("table", "guard", "why"),
+    [
+        ("subject_id,data_ratio,red:r1\n{m},0.5,否\n", "data_complete", "本期数据完整率 50.0%"),
+        ("subject_id,data_ratio,red:r1\n{m},0.99,是\n", "no_unacknowledged_red_alert", "r1"),
+        ("subject_id,data_ratio,red:r1\n{m},,否\n", "data_complete", "本期数据完整率 未知"),
+        ("subject_id,data_ratio,red:r1\n{o},0.99,否\n", "data_complete", "本期数据完整率 未知"),
+    ],
+)
+def test_diagnose_is_held_by_its_guards(
+    invoke: Invoke,
+    write: Write,
+    loaded_store: str,
+    majors: list[str],
+    table: str,
+    guard: str,
+    why: str,
+) -> None:
+    major = majors[0]
+    store = Store(loaded_store)
+    for source, dest, trigger in [
+        ("draft", "targeted", "set_targets"),
+        ("targeted", "standardized", "set_standards"),
+    ]:
+        store.move_spiral(major, "five_step", source=source, dest=dest, trigger=trigger)
+    assert invoke("spiral", "advance", "start", "--store", loaded_store).exit_code == 0
+    inputs = write("inputs.csv", table.format(m=major, o=majors[1]))
+    result = invoke(
+        "spiral",
+        "advance",
+        "diagnose",
+        "--store",
+        loaded_store,
+        "--inputs",
+        str(inputs),
+        "--subject",
+        major,
+        "--subject",
+        majors[1],
+        "--json",
+    )
+    report = json.loads(result.stdout)
+    assert report["moved"] == 0
+    assert report["illegal"] == 1  # the other major is still a draft
+    assert report["failed_by_guard"] == {guard: 1}
+    assert why in report["held"][0]["reason"]
