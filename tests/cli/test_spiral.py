@@ -276,3 +276,12 @@ def test_diagnose_is_held_by_its_guards(
     assert report["illegal"] == 1  # the other major is still a draft
     assert report["failed_by_guard"] == {guard: 1}
     assert why in report["held"][0]["reason"]
+
+
+def test_unknown_level_names_the_option(invoke: Invoke, loaded_store: str) -> None:
+    for command in (["start"], ["advance", "start"]):
+        result = invoke("spiral", *command, "--store", loaded_store, "--level", "学神")
+        assert result.exit_code == 2
+        assert result.stderr.startswith(
+            "zhengai: error [data.unknown_level] --level: unknown level '学神'"
+        )

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from zhengai.cli.errors import StoreUnreachable
 from zhengai.data import DataLoadFailed
 from zhengai.errors import Where, ZhengaiError
-from zhengai.model import BadPeriod, Period
+from zhengai.model import BadPeriod, Level, Period, UnknownLevel
 from zhengai.store import Store
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "json_option",
     "lang",
     "open_store",
+    "parse_level",
     "parse_period",
     "reports_errors",
     "set_lang",
@@ -135,6 +136,16 @@ def parse_period(text: str, option: str = "--period") -> Period:
         return Period.parse(text)
     except BadPeriod as error:
         raise BadPeriod(error.message, where=Where(field=option), hint=error.hint) from None
+
+
+def parse_level(text: str | None, option: str = "--level") -> Level | None:
+    """A level given on the command line (``专业`` or ``major``); a bad one names the option."""
+    if text is None:
+        return None
+    try:
+        return Level.parse(text)
+    except UnknownLevel as error:
+        raise UnknownLevel(error.message, where=Where(field=option), hint=error.hint) from None
 
 
 def store_url(text: str) -> str:

@@ -10,7 +10,15 @@ import click
 import numpy as np
 from numpy.typing import NDArray
 
-from zhengai.cli.common import echo_json, json_option, lang, open_store, reports_errors, tr
+from zhengai.cli.common import (
+    echo_json,
+    json_option,
+    lang,
+    open_store,
+    parse_level,
+    reports_errors,
+    tr,
+)
 from zhengai.cli.errors import BadGuardInputs
 from zhengai.data.tables import Table, read_table
 from zhengai.errors import Where, did_you_mean
@@ -107,7 +115,12 @@ def start(
     """
     store = open_store(url, school)
     stored = StoredSpiral(_spiral(pack_name, loop_id), store)
-    started = stored.start(subjects=list(subject_ids) or None, level=level, who=who)
+    wanted = parse_level(level)
+    started = stored.start(
+        subjects=list(subject_ids) or None,
+        level=None if wanted is None else wanted.value,
+        who=who,
+    )
     if as_json:
         echo_json({"loop": loop_id, "started": started})
     else:
@@ -264,12 +277,13 @@ def _spiral(pack_name: str, loop_id: str, pack: Pack | None = None) -> Spiral:
 
 
 def _selection(store: Store, level: str | None, subject_ids: Sequence[str]) -> list[str] | None:
-    if level is None:
+    wanted = parse_level(level)
+    if wanted is None:
         return list(subject_ids) or None
-    of_level = [s.id for s in store.subjects(level=level)]
+    of_level = [s.id for s in store.subjects(level=wanted)]
     if subject_ids:
-        wanted = set(subject_ids)
-        return [s for s in of_level if s in wanted]
+        named = set(subject_ids)
+        return [s for s in of_level if s in named]
     return of_level
 
 
