@@ -101,9 +101,9 @@ def test_three_nights(
     first = _night(job, capsys, *common, "--exports", str(exports["nightly"]))
     assert f"诊改主体 subjects: 1 roster files, {len(made.subjects)} new, " in first
     assert f"状态数据 state data: 3 files, {rows} rows, {rows} new, 0 already stored" in first
-    run_id = int(
-        re.search(r"运行 run (\d+): academic-warning 1.0.0 2025-2026-2 \(新建 new\)", first)[1]
-    )  # type: ignore[index]
+    found = re.search(r"运行 run (\d+): academic-warning 1.0.0 2025-2026-2 \(新建 new\)", first)
+    assert found is not None, first
+    run_id = int(found[1])
     assert f"预警 alerts: {expected.counts()['alerts']} ({_severities(expected)})" in first
     assert f"数据缺失 gaps: {expected.counts()['gaps']}" in first
     written = list(csv.DictReader((out / f"alerts-{TERM}.csv").open(encoding="utf-8-sig")))
