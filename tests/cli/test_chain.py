@@ -111,7 +111,9 @@ def test_a_folder_without_goals(invoke: Invoke, tmp_path: Path) -> None:
 def test_a_missing_path_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("chain", "check", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    assert result.stderr.endswith(
+        f"Error: Invalid value for 'SOURCE': Path '{tmp_path / 'nope.csv'}' does not exist.\n"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["mermaid", "dot"])

@@ -39,8 +39,11 @@ def test_an_unsupported_database_url_exits_2(invoke: Invoke) -> None:
     result = invoke("db", "upgrade", "oracle://scott@db/orcl")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.startswith("zhengai: error [store.bad_url] unsupported database 'oracle'")
-    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr == (
+        "zhengai: error [store.bad_url] unsupported database 'oracle' in 'oracle://scott@db/orcl', "
+        "zhengai stores to SQLite, PostgreSQL or MySQL/MariaDB: sqlite:///file.db, "
+        "postgresql+psycopg://user@host/db, mysql+pymysql://user@host/db\n"
+    )
 
 
 def test_an_unknown_revision_exits_2(invoke: Invoke, tmp_path: Path) -> None:

@@ -58,7 +58,10 @@ def test_validate_names_file_line_and_field(invoke: Invoke, pack_copy: Path) -> 
 def test_unknown_pack(invoke: Invoke) -> None:
     result = invoke("pack", "show", "no-such-pack")
     assert result.exit_code == 2
-    assert result.stderr.startswith("zhengai: error [pack.not_found] unknown pack 'no-such-pack'")
+    assert result.stderr == (
+        "zhengai: error [pack.not_found] unknown pack 'no-such-pack': "
+        "not a folder, a built-in pack or an installed plugin\n"
+    )
 
 
 def test_self_test_passes(invoke: Invoke) -> None:

@@ -282,6 +282,6 @@ def test_unknown_level_names_the_option(invoke: Invoke, loaded_store: str) -> No
     for command in (["start"], ["advance", "start"]):
         result = invoke("spiral", *command, "--store", loaded_store, "--level", "学神")
         assert result.exit_code == 2
-        assert result.stderr.startswith(
-            "zhengai: error [data.unknown_level] --level: unknown level '学神'"
+        assert (
+            result.stderr == "zhengai: error [data.unknown_level] --level: unknown level '学神'\n"
         )
