@@ -242,3 +242,30 @@ def test_run_on_a_store_with_a_bad_file_stores_nothing(
         "divide by 100\n"
     )
     assert Store(url).subjects() == []
+
+
+def test_report_for_one_subject_in_english(
+    invoke: Invoke, loaded_store: str, tmp_path: Path
+) -> None:
+    major = Store(loaded_store).subjects(level="major")[0]
+    result = invoke(
+        "--lang",
+        "en",
+        "report",
+        "--store",
+        loaded_store,
+        "--period",
+        TERM,
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path),
+        "--subject",
+        major.id,
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    paths = {key: Path(path) for key, path in json.loads(result.stdout).items()}
+    assert set(paths) == {"annual.md", "self.md"}
+    assert major.name in paths["self.md"].read_text(encoding="utf-8")
+    assert paths["self.md"].name == f"{major.name}自我诊改报告.md"
