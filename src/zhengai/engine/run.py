@@ -85,10 +85,7 @@ def run(
     if store is not None:
         subjects = Subjects.from_subjects(store.subjects())
         periods = _window(loaded, target, chain_period)
-        read = store.observations(period=periods, as_of=when)
-        observations = Observations(
-            read.subject_id, read.indicator, read.period, read.value, read.source, read.recorded_at
-        )
+        observations = store.observations(period=periods, as_of=when).to_data()
         if previous is None:
             previous = previous_alerts(store, loaded, target)
     else:
