@@ -242,3 +242,26 @@ def test_excel_workbook_sheet(invoke: Invoke, write: Write, store: str, tmp_path
         f"zhengai: error [data.missing_sheet] {path}: no sheet '2025春'; "
         "the workbook has ['2025秋'], did you mean '2025秋'?\n"
     )
+
+
+def test_new_subjects_may_hang_under_stored_parents(
+    invoke: Invoke, write: Write, store: str
+) -> None:
+    invoke("import", "--store", store, "--subjects", str(write("s.csv", SUBJECTS)))
+    before = {s.id: s for s in Store(store).subjects()}
+    later = write(
+        "later.csv", "编号,层面,名称,上级,院系\nC3,course,线性代数,SCH,数学\nC4,课程,物理,C9,物理\n"
+    )
+    failed = invoke("import", "--store", store, "--subjects", str(later))
+    assert failed.exit_code == 2
+    assert failed.stderr == (
+        f"zhengai: error [data.missing_parent] {later} row 3 column 上级: "
+        "parent 'C9' is not a subject\n"
+    )
+    later.write_text(later.read_text(encoding="utf-8").replace(",C9,", ",C3,"), encoding="utf-8")
+    result = invoke("import", "--store", store, "--subjects", str(later), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["subjects"] == 2
+    after = {s.id: s for s in Store(store).subjects()}
+    assert after["SCH"] == before["SCH"]  # the stored parent is not rewritten
+    assert (after["C4"].parent_id, after["C4"].attributes) == ("C3", {"院系": "物理"})

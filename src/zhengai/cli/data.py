@@ -16,7 +16,17 @@ from zhengai.cli.common import (
     reports_errors,
     tr,
 )
-from zhengai.data import Subjects, load_observations, load_subjects
+from zhengai.data import (
+    SUBJECT_COLUMNS,
+    DataLoadFailed,
+    MissingParent,
+    Subjects,
+    check_subjects,
+    load_observations,
+    load_subjects,
+)
+from zhengai.data.tables import Table, read_table
+from zhengai.errors import Where
 from zhengai.model import IndicatorCatalog, Subject
 from zhengai.packs import load_pack
 from zhengai.store import IngestResult, Store
@@ -133,7 +143,7 @@ def import_files(
 
     Returns how many indicators and subjects were written and what the ingest did.
     """
-    subjects = None if subjects_path is None else load_subjects(subjects_path, errors=errors)
+    subjects = None if subjects_path is None else _load_subjects(store, subjects_path, errors)
     observations = None
     if observations_path is not None:
         observations = load_observations(
@@ -150,6 +160,74 @@ def import_files(
         written = 0 if subjects is None else store.add_subjects(subjects, conn=conn)
     result = None if observations is None else store.ingest(observations)
     return indicators, written, result
+
+
+def _load_subjects(store: Store, path: Path, errors: Literal["raise", "collect"]) -> Subjects:
+    """Subjects from a file whose parents may be in the file or already in the store.
+
+    New students arrive each year under classes stored before: a parent that is
+    stored is not a missing parent.  Every other problem is reported as the loader
+    reports it.
+    """
+    try:
+        return load_subjects(path, errors=errors)
+    except (MissingParent, DataLoadFailed) as error:
+        if isinstance(error, DataLoadFailed) and not any(
+            isinstance(p, MissingParent) for p in error.problems
+        ):
+            raise
+        problems = error.problems if isinstance(error, DataLoadFailed) else check_subjects(path)
+    table = read_table(path)
+    stored = {s.id: s for s in store.subjects()}
+    found: dict[str, Subject] = {}
+    remaining = []
+    for problem in problems:
+        parent = _cell(table, problem.where) if isinstance(problem, MissingParent) else None
+        if parent is not None and parent in stored:
+            found[parent] = stored[parent]
+        else:
+            remaining.append(problem)
+    if remaining:
+        raise remaining[0] if errors == "raise" else DataLoadFailed(remaining, file=str(path))
+    # Load again with the stored parents as extra rows, then leave them out: they are
+    # stored already, with attributes this file does not carry.
+    header = _headers(table)
+    records = [
+        dict(zip(table.headers, row, strict=True)) for row in zip(*table.columns, strict=True)
+    ]
+    records += [
+        {
+            header["subject_id"]: s.id,
+            header["level"]: s.level.value,
+            header.get("name", "name"): s.name,
+            header.get("parent_id", "parent_id"): s.parent_id,
+        }
+        for s in found.values()
+    ]
+    loaded = load_subjects(records)
+    return loaded.where(~np.isin(loaded.ids, list(found)))
+
+
+def _cell(table: Table, where: Where) -> str | None:
+    """The text of the cell a problem points at (None when it points at no cell)."""
+    if where.row is None or where.column not in table.headers:
+        return None
+    at = np.flatnonzero(table.rows == where.row)
+    if not len(at):
+        return None
+    value = table.columns[table.headers.index(str(where.column))][int(at[0])]
+    return None if value is None else str(value).strip()
+
+
+def _headers(table: Table) -> dict[str, str]:
+    """The header the table uses for each subject column (``学号`` for ``subject_id``…)."""
+    names = {alias.casefold(): key for key, aliases in SUBJECT_COLUMNS.items() for alias in aliases}
+    found: dict[str, str] = {}
+    for header in table.headers:
+        key = names.get(header.casefold())
+        if key is not None:
+            found.setdefault(key, header)
+    return found
 
 
 def _known(stored: list[Subject], loaded: Subjects | None) -> Subjects:
