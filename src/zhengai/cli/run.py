@@ -21,6 +21,7 @@ from zhengai.cli.common import (
     tr,
 )
 from zhengai.cli.data import import_files, store_catalog
+from zhengai.cli.demo import DEFAULT_PACK
 from zhengai.data import Observations, Subjects, load_observations, load_subjects
 from zhengai.engine import RunResult, previous_alerts
 from zhengai.engine import run as run_diagnosis
@@ -32,9 +33,6 @@ from zhengai.spiral import AuditRecord, Spiral, SpiralStates, StoredSpiral
 from zhengai.store import Store
 
 __all__ = ["report", "run"]
-
-#: The pack ``zhengai report`` evaluates when none is named (the demo's default).
-DEFAULT_PACK = "academic-warning"
 
 _chain = click.option(
     "--chain",
@@ -103,19 +101,21 @@ def run(
     period before, and is stored with its alerts, gaps and scores.  The result
     JSON has alerts, gaps, scores and spirals (DESIGN.md §5).
     """
+    if url is None and (subjects_path is None or observations_path is None):
+        raise click.UsageError(
+            tr(
+                "不用 --store 时须同时给出 --subjects 和 --observations",
+                "without --store, give both --subjects and --observations",
+            )
+        )
     target = parse_period(period)
     chain_at = None if chain_period is None else parse_period(chain_period, "--chain-period")
     pack = load_pack(pack_name)
     chain = None if chain_path is None else load_chain(chain_path, None, pack.catalog)
     result: RunResult
     if url is None:
-        if subjects_path is None or observations_path is None:
-            raise click.UsageError(
-                tr(
-                    "不用 --store 时须同时给出 --subjects 和 --observations",
-                    "without --store, give both --subjects and --observations",
-                )
-            )
+        assert subjects_path is not None
+        assert observations_path is not None
         subjects = load_subjects(subjects_path)
         observations = load_observations(observations_path, catalog=pack.catalog, subjects=subjects)
         result = run_diagnosis(
