@@ -60,6 +60,6 @@ def test_a_database_that_cannot_be_opened_exits_2(invoke: Invoke, tmp_path: Path
     result = invoke("--lang", "en", "db", "upgrade", f"sqlite:///{missing}")
     assert result.exit_code == 2
     assert result.stderr == (
-        "zhengai: error [store.unreachable] cannot open the database: "
+        "zhengai: error [store.unreachable] the database is not available: "
         "unable to open database file\n"
     )

@@ -66,7 +66,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
             click.echo(
                 f"zhengai: error [{StoreUnreachable.code}] "
-                + tr(f"无法打开数据库：{reason}", f"cannot open the database: {reason}"),
+                + tr(f"数据库不可用：{reason}", f"the database is not available: {reason}"),
                 err=True,
             )
             sys.exit(EXIT_BAD_INPUT)
