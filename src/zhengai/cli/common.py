@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, NoReturn, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -62,22 +62,15 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except OperationalError as error:
             # The store turns lost connections into StoreError, but not a database that
-            # cannot be opened at all; that is bad input to the command, not a crash.
+            # cannot be reached at all; that is bad input to the command, not a crash.
             reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-            click.echo(
-                f"zhengai: error [{StoreUnreachable.code}] "
-                + tr(f"数据库不可用：{reason}", f"the database is not available: {reason}"),
-                err=True,
+            _report(
+                StoreUnreachable(
+                    tr(f"数据库不可用：{reason}", f"the database is not available: {reason}")
+                )
             )
-            sys.exit(EXIT_BAD_INPUT)
         except ZhengaiError as error:
-            text = str(_with_cli_hint(error))
-            first_line = text.splitlines()[0] if text else error.code
-            click.echo(f"zhengai: error [{error.code}] {first_line}", err=True)
-            if isinstance(error, DataLoadFailed):
-                for problem in error.problems:
-                    click.echo(f"zhengai: error [{problem.code}] {problem}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
+            _report(error)
 
     return wrapper
 
@@ -93,6 +86,16 @@ _CLI_HINTS = {
         "back up the database, then run zhengai db upgrade <URL>",
     ),
 }
+
+
+def _report(error: ZhengaiError) -> NoReturn:
+    text = str(_with_cli_hint(error))
+    first_line = text.splitlines()[0] if text else error.code
+    click.echo(f"zhengai: error [{error.code}] {first_line}", err=True)
+    if isinstance(error, DataLoadFailed):
+        for problem in error.problems:
+            click.echo(f"zhengai: error [{problem.code}] {problem}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 def _with_cli_hint(error: ZhengaiError) -> ZhengaiError:

@@ -20,7 +20,7 @@ class BadGuardInputs(DataError):
 
 
 class StoreUnreachable(StoreError):
-    """The database named by ``--store`` cannot be opened: server down, no such folder."""
+    """The database named by ``--store`` is not available: server down, no such folder, locked."""
 
     code = "store.unreachable"
 
