@@ -45,8 +45,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,19 +136,23 @@ SchoolStore = Annotated[Store, Depends(school_store)]
 
 
 class ServiceError(Exception):
-    """A refusal of this service itself (unknown run, pack or loop), shaped like a
-    library error: ``{"code", "message", "where": null}`` with an HTTP status."""
+    """A refusal of this service (unknown run, pack or loop; a bad upload), shaped like a
+    library error: ``{"code", "message", "where"}`` with an HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, where: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.where = where
 
 
 async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
     return JSONResponse(
-        status_code=exc.status, content={"code": exc.code, "message": exc.message, "where": None}
+        status_code=exc.status,
+        content={"code": exc.code, "message": exc.message, "where": exc.where},
     )
 
 
@@ -187,12 +191,30 @@ def _pack(name: str) -> Pack:
     return zhengai.load_pack(name)
 
 
-def _upload(upload: UploadFile, folder: str) -> Path:
-    # The loaders read files and name them in their errors: keep the uploaded name.
-    name = Path(upload.filename or "upload.csv").name
-    path = Path(folder) / name
-    path.write_bytes(upload.file.read())
-    return path
+@contextmanager
+def _uploaded(upload: UploadFile) -> Iterator[Path]:
+    """The upload as a file under the name the user gave it, in a private folder.
+
+    The loaders name the file in their errors; those errors leave here naming the
+    uploaded file only, never the server's temporary folder.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.filename or "upload.csv").name
+        path.write_bytes(upload.file.read())
+        try:
+            yield path
+        except ZhengaiError as exc:
+            where = exc.where
+            raise ServiceError(
+                400,
+                exc.code,
+                str(exc).replace(str(path), path.name),
+                {
+                    "file": path.name,
+                    "row": None if where is None else where.row,
+                    "column": None if where is None else where.column,
+                },
+            ) from exc
 
 
 # -- request bodies ----------------------------------------------------------------------------
@@ -380,8 +402,8 @@ def _routes() -> APIRouter:
     @router.post("/subjects")
     def upload_subjects(store: SchoolStore, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
         """Upload subjects (诊改主体): CSV or Excel with subject_id, level, name, parent_id…"""
-        with tempfile.TemporaryDirectory() as folder:
-            loaded = zhengai.load_subjects(_upload(file, folder))
+        with _uploaded(file) as path:
+            loaded = zhengai.load_subjects(path)
         return {"subjects": store.add_subjects(loaded)}
 
     @router.post("/observations")
@@ -394,10 +416,8 @@ def _routes() -> APIRouter:
             raise ServiceError(
                 409, "no_indicators", "this school has no indicators yet: install a pack first"
             )
-        with tempfile.TemporaryDirectory() as folder:
-            loaded = zhengai.load_observations(
-                _upload(file, folder), catalog=catalog, subjects=store.subjects()
-            )
+        with _uploaded(file) as path:
+            loaded = zhengai.load_observations(path, catalog=catalog, subjects=store.subjects())
         result = store.ingest(loaded)
         return {"submitted": result.submitted, "added": result.added, "skipped": result.skipped}
 

@@ -269,8 +269,11 @@ def test_bad_requests_get_the_library_error(
         assert response.status_code == 400
         body = response.json()
         assert body["code"] == direct.value.code == "data.unknown_indicator"
-        assert body["where"]["file"].endswith("出勤导出.csv")
-        assert body["where"]["row"] == direct.value.where.row
+        assert body["where"] == {"file": "出勤导出.csv", "row": 2, "column": "indicator"}
+        assert direct.value.where.row == 2
+        # The same message, naming the uploaded file and not the server's temporary folder.
+        assert body["message"] == str(direct.value).replace(str(bad), bad.name)
+        assert body["message"].startswith("出勤导出.csv row 2")
         assert "到课率" in body["message"]  # did you mean
         # Nothing of the refused file was stored.
         stored = _upload(client, A, "/observations", folder / "observations.csv")
