@@ -90,3 +90,16 @@ def test_docs_cover_every_command() -> None:
         for sub in subcommands or [""]:
             usage = f"zhengai {name} {sub}".strip()
             assert usage in page, f"docs/cli.md does not show `{usage}`"
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese"),
+    [
+        (["import"], "先完整检查两个文件"),
+        (["run"], "延续上一期的预警状态"),
+        (["spiral", "advance"], "守卫输入来自 --inputs 表"),
+        (["chain", "check"], "存在错误级问题（循环、断链、层级倒置）时退出码为 1"),
+    ],
+)
+def test_help_explains_in_chinese_too(invoke: Invoke, args: list[str], chinese: str) -> None:
+    assert chinese in invoke(*args, "--help").stdout

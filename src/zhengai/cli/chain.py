@@ -35,6 +35,10 @@ _YAML = (".yaml", ".yml")
 def chain() -> None:
     """检查和展示目标链 / check and draw goal chains.
 
+    \b
+    目标链可来自 goals.csv（及 edges.csv）、含 goals: 和 edges: 的 YAML 文件，
+    或存放它们的文件夹。
+
     A chain is read from a goals table and an edges table (goals.csv edges.csv),
     from a folder holding goals.csv (and edges.csv) or chain.yaml, or from a
     YAML file with goals: and edges: lists (see docs/chain.md).
@@ -81,6 +85,9 @@ def check(
     as_json: bool,
 ) -> None:
     """检查目标链（上下衔接、左右呼应）/ check a goal chain; exit 1 on an error finding.
+
+    \b
+    逐行列出发现的问题（错误在前）；存在错误级问题（循环、断链、层级倒置）时退出码为 1。
 
     Prints one line per finding, errors first.  Warnings and notes do not change
     the exit code; a finding of severity error (a cycle, an orphan, a level
@@ -140,6 +147,9 @@ def show(
     as_json: bool,
 ) -> None:
     """展示目标链（Mermaid、DOT 或表格）/ print a goal chain as Mermaid, DOT or a table.
+
+    \b
+    给出 --observations 和 --period 时显示各目标的达成度并按其着色。
 
     With --observations and --period the goals carry their attainment (达成度)
     and are coloured by it.

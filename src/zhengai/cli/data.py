@@ -90,6 +90,10 @@ def import_data(
 ) -> None:
     """导入诊改主体和状态数据 / import subjects and state data into a store.
 
+    \b
+    先完整检查两个文件，有问题即以退出码 2 报告文件、行和列，不写入任何数据；
+    状态数据按文件及库中已有的主体和指标库检查；重复导入同一文件不会新增数据。
+
     Both files are checked in full before anything is written: a problem stops
     the import with exit code 2 and names the file, row and column.  State data
     are checked against the subjects of the file and those already stored, and

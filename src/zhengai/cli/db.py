@@ -27,6 +27,9 @@ def db() -> None:
 def upgrade(url: str, revision: str, as_json: bool) -> None:
     """创建或升级数据库结构 / create or upgrade the schema at URL.
 
+    \b
+    URL 为数据库地址或 SQLite 文件路径；已是最新版本时不做任何改动。
+
     URL is a database URL (sqlite:///zhengai.db, postgresql+psycopg://user@host/db,
     mysql+pymysql://user@host/db) or the path of an SQLite file.  Running it again
     on an up-to-date database changes nothing.

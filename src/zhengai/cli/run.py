@@ -95,6 +95,11 @@ def run(
 ) -> None:
     """运行一次诊断 / run one diagnosis of PACK for a period.
 
+    \b
+    不用 --store 时从文件读取主体和状态数据，不存储；用 --store 时先导入给出的文件，
+    再从数据库运行、延续上一期的预警状态，并存储本次运行。结果 JSON 含
+    alerts、gaps、scores、spirals。
+
     Without --store the subjects and state data come from the files and nothing
     is stored.  With --store the files (when given) are imported first, then the
     run reads the store, continues the alert lifecycle from the stored run of the
@@ -223,6 +228,10 @@ def report(
     as_json: bool,
 ) -> None:
     """生成质量年度报告和自我诊改报告 / write the annual and self-diagnosis reports.
+
+    \b
+    在内存中对数据库中的数据做本期诊断（不写入数据库），按每个 --format 写出
+    --scope（默认全校）的质量年度报告，以及 --subject 的自我诊改报告。
 
     The store's data are diagnosed for the period in memory (nothing is written
     to the store); the 质量年度报告 of --scope (default: the school) and, with

@@ -110,6 +110,9 @@ def start(
 ) -> None:
     """把主体纳入诊改循环 / put subjects on a loop at its initial state.
 
+    \b
+    已在循环中的主体保持不变，可随新主体加入重复运行。
+
     Subjects already on the loop are left alone, so it can be run again as new
     subjects arrive.
     """
@@ -193,6 +196,11 @@ def advance(
     as_json: bool,
 ) -> None:
     """以一个触发事件推进一批主体 / move a population on a loop through TRIGGER.
+
+    \b
+    状态允许且守卫通过的主体在一个事务中推进，其余保持原状并按未通过的守卫计数。
+    守卫输入来自 --inputs 表（每个主体一行）：data_ratio、target:<指标>、
+    covered:<指标>、red:<规则>、gap:<差距> 等列。
 
     Every selected subject whose state allows TRIGGER and whose guards hold
     moves, in one transaction; the others stay and are counted by the guard that
