@@ -180,6 +180,10 @@ def test_unknown_trigger_or_loop(
             "did you mean '到课率'?",
         ),
         (
+            "subject_id,data_ratio\n{m},0.9\n{m},0.8\n",
+            "[data.bad_guard_inputs] {f} row 3 column subject_id: subject '{m}' is also on row 2",
+        ),
+        (
             "subjct_id,data_ratio\n{m},0.9\n",
             "[data.bad_guard_inputs] {f} row 1 column subject_id: missing column 'subject_id', "
             "did you mean 'subjct_id'?",
@@ -194,7 +198,7 @@ def test_bad_guard_inputs(
         "spiral", "advance", "set_targets", "--store", loaded_store, "--inputs", str(inputs)
     )
     assert result.exit_code == 2
-    assert result.stderr == f"zhengai: error {message.format(f=inputs)}\n"
+    assert result.stderr == f"zhengai: error {message.format(f=inputs, m=majors[0])}\n"
     assert Store(loaded_store).state_counts("five_step") == {"draft": len(majors)}
 
 

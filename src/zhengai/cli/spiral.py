@@ -335,6 +335,16 @@ def _read_inputs(path: Path, order: NDArray[Any], catalog: IndicatorCatalog) -> 
             where=table.where(int(table.rows[bad]), "subject_id"),
             hint=did_you_mean(ids[bad], position),
         )
+    # A second row for one subject would silently win: refuse the first such row.
+    by_subject = np.argsort(rows, kind="stable")
+    repeats = np.flatnonzero(rows[by_subject][1:] == rows[by_subject][:-1])
+    if len(repeats):
+        k = int(np.argmin(by_subject[repeats + 1]))
+        later, earlier = int(by_subject[repeats[k] + 1]), int(by_subject[repeats[k]])
+        raise BadGuardInputs(
+            f"subject {ids[later]!r} is also on row {int(table.rows[earlier])}",
+            where=table.where(int(table.rows[later]), "subject_id"),
+        )
     cells = _Cells(table, rows, len(order))
     fields: dict[str, Any] = {}
     by_kind: dict[str, dict[str, NDArray[Any]]] = {kind: {} for kind in _MATRICES}
