@@ -127,7 +127,9 @@ class AlertSet:
     ``alerts`` lists every alert including those ``resolved`` this period (use
     :meth:`open` for the ones still open); ``gaps`` lists the rule × subject
     pairs that could not be decided for missing data.  ``pack`` is the pack's
-    identity, so a result can be reproduced.
+    identity, so a result can be reproduced.  ``skipped`` names the rules not
+    evaluated because their cadence is another kind of period (a 学年 rule at
+    a 学期): they have neither alerts nor gaps here, by design.
     """
 
     pack: PackIdentity
@@ -136,6 +138,7 @@ class AlertSet:
     backend: str
     rules: dict[str, RuleAlerts] = field(default_factory=dict)
     gap_sets: dict[str, RuleGaps] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
     _alerts: list[Alert] | None = field(default=None, repr=False)
     _gaps: list[DataGap] | None = field(default=None, repr=False)
 
@@ -283,7 +286,9 @@ class AlertSet:
     def __repr__(self) -> str:
         return (
             f"AlertSet({self.pack.name} {self.period}: {len(self)} alerts, "
-            f"{sum(len(g) for g in self.gap_sets.values())} gaps)"
+            f"{sum(len(g) for g in self.gap_sets.values())} gaps"
+            + (f", {len(self.skipped)} rules not due" if self.skipped else "")
+            + ")"
         )
 
     def open(self) -> AlertSet:
@@ -441,7 +446,9 @@ class AlertSet:
         summary = "，".join(f"{k} {v}" for k, v in self.summary().items()) or "无预警"
         return (
             f"<div><p><b>{html.escape(self.pack.name)}</b> {self.period}：{summary}；"
-            f"数据缺失 {len(self.gaps)}</p><table><thead><tr><th>规则</th><th>主体</th>"
+            f"数据缺失 {len(self.gaps)}"
+            + (f"；本期不评估的规则 {len(self.skipped)} 条" if self.skipped else "")
+            + "</p><table><thead><tr><th>规则</th><th>主体</th>"
             "<th>等级</th><th>状态</th><th>说明</th><th>责任</th></tr></thead>"
             f"<tbody>{body}</tbody></table>{more}</div>"
         )

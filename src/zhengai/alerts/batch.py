@@ -28,6 +28,7 @@ __all__ = [
     "evaluate_populations",
     "history_needed",
     "rules_by_level",
+    "skipped_for_cadence",
 ]
 
 Backend = Literal["columns", "row", "sql"]
@@ -35,12 +36,22 @@ Backend = Literal["columns", "row", "sql"]
 BACKENDS: tuple[str, ...] = ("columns", "row", "sql")
 
 
-def rules_by_level(pack: Pack) -> dict[Level, list[CompiledRule]]:
-    """The pack's rules grouped by the level they apply to, in pack order."""
+def rules_by_level(pack: Pack, period: Period | None = None) -> dict[Level, list[CompiledRule]]:
+    """The pack's rules grouped by the level they apply to, in pack order.
+
+    With ``period``, only the rules whose cadence matches its kind (or that
+    have none): a 学年 rule is not evaluated at a 学期 and vice versa.
+    """
     grouped: dict[Level, list[CompiledRule]] = defaultdict(list)
     for rule in pack.rules.values():
-        grouped[rule.rule.level].append(rule)
+        if period is None or rule.runs_at(period):
+            grouped[rule.rule.level].append(rule)
     return dict(grouped)
+
+
+def skipped_for_cadence(pack: Pack, period: Period) -> tuple[str, ...]:
+    """Ids of the rules not evaluated at ``period`` because their cadence is another kind."""
+    return tuple(rid for rid, rule in pack.rules.items() if not rule.runs_at(period))
 
 
 def history_needed(rules: Iterable[CompiledRule]) -> int:
@@ -97,7 +108,7 @@ def evaluate(
         return assemble(loaded, target, outcomes, previous, backend)
     data = _observations(observations) if observations is not None else Observations([], [], [], [])
     populations: dict[Level, FramePopulation] = {}
-    for level, rules in rules_by_level(loaded).items():
+    for level, rules in rules_by_level(loaded, target).items():
         # One level only (the usual population): keep the same Subjects, so its id
         # array is shared across periods and the lifecycle matches rows directly.
         same = len(population) and bool(np.all(population.levels == level.value))
@@ -116,11 +127,14 @@ def evaluate_populations(
     previous: AlertSet | None = None,
     backend: Backend = "columns",
 ) -> AlertSet:
-    """:func:`evaluate` over already pivoted populations (one per level), without the pivot."""
+    """:func:`evaluate` over already pivoted populations (one per level), without the pivot.
+
+    Only the rules whose cadence matches ``period`` run, as in :func:`evaluate`.
+    """
     run = row_outcome if backend == "row" else columns_outcome
     outcomes = [
         run(populations[level], rule)
-        for level, rules in rules_by_level(pack).items()
+        for level, rules in rules_by_level(pack, period).items()
         if level in populations
         for rule in rules
     ]
@@ -134,9 +148,17 @@ def assemble(
     previous: AlertSet | None,
     backend: str,
 ) -> AlertSet:
-    """Decide alerts, gaps and statuses from the backends' outcomes, rule by rule."""
+    """Decide alerts, gaps and statuses from the backends' outcomes, rule by rule.
+
+    The rules whose cadence is not ``period``'s kind are recorded in
+    ``AlertSet.skipped`` (the backends do not evaluate them).
+    """
     result = AlertSet(
-        pack=pack.identity, period=period, severities=pack.severities, backend=backend
+        pack=pack.identity,
+        period=period,
+        severities=pack.severities,
+        backend=backend,
+        skipped=skipped_for_cadence(pack, period),
     )
     ordinal = period.ordinal
     matcher = _Matcher()

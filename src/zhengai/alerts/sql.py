@@ -194,7 +194,7 @@ def _outcomes(
 ) -> list[RuleOutcome]:
     out: list[RuleOutcome] = []
     attrs = _attribute_names(pack)
-    for level, rules in rules_by_level(pack).items():
+    for level, rules in rules_by_level(pack, period).items():
         out.extend(_level_outcomes(conn, level, rules, period, subject_t, observation_t, attrs))
     return out
 

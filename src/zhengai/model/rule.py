@@ -18,6 +18,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zhengai.model.enums import Level, UnknownLevel
+from zhengai.model.period import PeriodKind
 
 __all__ = [
     "ID_PATTERN",
@@ -26,6 +27,7 @@ __all__ = [
     "SeverityDef",
     "WarningRule",
     "parse_level",
+    "parse_period_kind",
 ]
 
 #: Ids of rules, severities, catalog entries: a letter or CJK character first, no spaces.
@@ -40,6 +42,27 @@ def parse_level(value: object) -> object:
         return Level.parse(value)
     except UnknownLevel as exc:
         raise ValueError(str(exc)) from None
+
+
+#: Chinese names of the period kinds a cadence may be written with.
+_KIND_ALIASES: dict[str, PeriodKind] = {kind.label: kind for kind in PeriodKind}
+
+
+def parse_period_kind(value: object) -> object:
+    """``学期`` / ``term``, ``学年`` / ``year``, ``月`` / ``month`` → PeriodKind.
+
+    An unknown name is a ValueError pydantic can locate (file, line and field).
+    """
+    if not isinstance(value, str) or isinstance(value, PeriodKind):
+        return value
+    text = value.strip()
+    if text in _KIND_ALIASES:
+        return _KIND_ALIASES[text]
+    try:
+        return PeriodKind(text.lower())
+    except ValueError:
+        names = ", ".join(f"{k.value} ({k.label})" for k in PeriodKind)
+        raise ValueError(f"unknown cadence {value!r}, use one of {names}") from None
 
 
 class SeverityDef(BaseModel):
@@ -75,6 +98,9 @@ class WarningRule(BaseModel):
     department that must act and ``source`` the seed file and clause it encodes.
     ``peer_group`` names a subject attribute that partitions population
     functions (``pct_rank``, ``peer_mean``…); without it the whole level is one group.
+    ``cadence`` is the kind of period the rule is evaluated at (``term`` /
+    ``学期``, ``year`` / ``学年``, ``month`` / ``月``); None means at every period,
+    unless the pack sets a default for the rule's level.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -89,6 +115,7 @@ class WarningRule(BaseModel):
     for_periods: Annotated[int, Field(ge=1, le=24)] = 1
     resolve_after: Annotated[int, Field(ge=1, le=24)] = 1
     peer_group: str | None = None
+    cadence: PeriodKind | None = None
     message: str = ""
     owner: str | None = None
     source: str | None = None
@@ -98,6 +125,11 @@ class WarningRule(BaseModel):
     @classmethod
     def _level(cls, value: object) -> object:
         return parse_level(value)
+
+    @field_validator("cadence", mode="before")
+    @classmethod
+    def _cadence(cls, value: object) -> object:
+        return parse_period_kind(value)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:

@@ -232,6 +232,8 @@ def _rules_lines(rules: Sequence[CompiledRule]) -> list[str]:
             + (f"（覆盖 {r.origin.overrides} 的同名规则）" if r.origin.overrides else ""),
             r.rule.name,
             r.rule.level.label,
+            # The effective cadence (own or the level's default); none = every period.
+            r.cadence.label if r.cadence is not None else "每期",
             _condition(r),
             "/".join(s.severity for s in r.rule.steps()),
             r.rule.owner,
@@ -239,7 +241,7 @@ def _rules_lines(rules: Sequence[CompiledRule]) -> list[str]:
         ]
         for r in rules
     )
-    return _table(["规则", "名称", "层面", "条件", "等级", "责任", "出处"], rows)
+    return _table(["规则", "名称", "层面", "评估周期", "条件", "等级", "责任", "出处"], rows)
 
 
 def render(pack: Pack) -> str:
@@ -256,6 +258,9 @@ def render(pack: Pack) -> str:
         out.append("")
     if pack.severities:
         out += ["预警等级（从重到轻）：" + " > ".join(s.display for s in pack.severities), ""]
+    if pack.cadence:
+        defaults = "；".join(f"{lv.label} {k.label}" for lv, k in pack.cadence.items())
+        out += ["各层面规则的默认评估周期（规则自己的 `cadence` 优先）：" + defaults, ""]
     own_rules = [r for r in pack.rules.values() if r.origin.pack == pack.name]
     if own_rules:
         out += ["## 预警规则", "", *_rules_lines(own_rules)]

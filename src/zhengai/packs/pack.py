@@ -23,7 +23,10 @@ from zhengai.expr import Expression
 from zhengai.model import (
     DiagnosisCatalog,
     IndicatorCatalog,
+    Level,
     PackIdentity,
+    Period,
+    PeriodKind,
     SeverityDef,
     WarningRule,
 )
@@ -118,6 +121,8 @@ class CompiledRule:
     stable order; ``fields`` maps each message placeholder to its kind
     (``indicator``, ``constant``, ``attribute``, ``standard``) and target, and
     ``constants`` holds the values of the constants the message shows.
+    ``cadence`` is the effective cadence: the rule's own, else the pack's
+    default for its level, else None (evaluated at every period).
     """
 
     rule: WarningRule
@@ -130,11 +135,17 @@ class CompiledRule:
     fields: Mapping[str, tuple[str, str]]
     history_depth: int
     constants: Mapping[str, ConstantValue] = field(default_factory=dict)
+    cadence: PeriodKind | None = None
 
     @property
     def id(self) -> str:
         """The rule id."""
         return self.rule.id
+
+    def runs_at(self, period: Period | PeriodKind) -> bool:
+        """Whether the rule is evaluated at ``period`` (a period or a period kind)."""
+        kind = period.kind if isinstance(period, Period) else period
+        return self.cadence is None or self.cadence == kind
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,8 @@ class Pack:
     tests: tuple[SelfTestSource, ...]
     root: Path | None = None
     parents: tuple[Pack, ...] = ()
+    #: Default cadence per level (``pack.yaml`` ``cadence:``, merged over ``extends``).
+    cadence: Mapping[Level, PeriodKind] = field(default_factory=dict)
     _identity: list[PackIdentity] = field(default_factory=list, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -210,6 +223,10 @@ class Pack:
         rules: list[dict[str, Any]] = []
         for compiled in self.rules.values():
             data = compiled.rule.model_dump(mode="json", exclude_defaults=True)
+            if compiled.cadence is not None:
+                # The effective cadence (own or the level's default): it decides
+                # which periods the rule runs at, so it is part of the identity.
+                data["cadence"] = compiled.cadence.value
             if provenance:
                 origin = compiled.origin
                 data["from"] = f"{origin.pack}:{origin.file}" + (
@@ -228,6 +245,11 @@ class Pack:
             "severities": [s.model_dump(mode="json", exclude_none=True) for s in self.severities],
             "constants": dict(self.constants),
             "attributes": dict(self.attributes),
+            **(
+                {"cadence": {lv.value: k.value for lv, k in self.cadence.items()}}
+                if self.cadence
+                else {}
+            ),
             "disable": list(self.disabled),
             "indicators": [
                 ind.model_dump(mode="json", exclude_defaults=True) for ind in self.catalog.values()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from zhengai.model import Indicator, Level, Period, SeverityDef, WarningRule
+from zhengai.model import Indicator, Level, Period, PeriodKind, SeverityDef, WarningRule
 from zhengai.model.core import AttributeValue
-from zhengai.model.rule import parse_level
+from zhengai.model.rule import parse_level, parse_period_kind
 
 __all__ = [
     "AttributeType",
@@ -37,6 +37,11 @@ AttributeType = Literal["number", "string", "bool", "any"]
 #: A named constant's value (a threshold, a label).
 ConstantValue = bool | int | float | str
 
+#: A level written in English or Chinese (``专业``), located when unknown.
+_LevelKey = Annotated[Level, BeforeValidator(parse_level)]
+#: A period kind written in English or Chinese (``学年``), located when unknown.
+_Cadence = Annotated[PeriodKind, BeforeValidator(parse_period_kind)]
+
 _Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 
@@ -51,7 +56,11 @@ class SourceRef(BaseModel):
 
 
 class PackManifest(BaseModel):
-    """``pack.yaml``: who the pack is, what it extends, its severities and constants."""
+    """``pack.yaml``: who the pack is, what it extends, its severities and constants.
+
+    ``cadence`` gives the default cadence of the rules of a level
+    (``{专业: year, 课程: term}``); a rule's own ``cadence`` wins.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,6 +73,7 @@ class PackManifest(BaseModel):
     severities: tuple[SeverityDef, ...] = ()
     constants: dict[str, ConstantValue] = Field(default_factory=dict)
     attributes: dict[str, AttributeType] = Field(default_factory=dict)
+    cadence: dict[_LevelKey, _Cadence] = Field(default_factory=dict)
     disable: tuple[str, ...] = ()
 
     @field_validator("version", mode="before")
