@@ -760,16 +760,30 @@ def _members(data: ReportData, scope: str | None, level: Level | None) -> set[st
     else:
         below = table.descendants(scope)
         ids = set(below.ids.tolist()) | {scope}
-        chosen = table.where(np.isin(table.ids, list(ids)))
+        chosen = table.where(_isin(table.ids, ids))
     if level is not None:
         chosen = chosen.of_level(level)
     return set(chosen.ids.tolist())
 
 
+def _isin(cells: NDArray[Any], wanted: Iterable[str]) -> NDArray[np.bool_]:
+    """True where a cell is one of ``wanted``, by hashing.
+
+    numpy's ``isin`` on object arrays compares every cell with every wanted value
+    (30k students × 1M observations took minutes); pandas hashes when it is there.
+    """
+    keep = set(wanted)
+    try:
+        import pandas as pd
+    except ModuleNotFoundError:  # pandas is optional: a set lookup per cell is still linear
+        return np.fromiter((c in keep for c in cells.tolist()), dtype=bool, count=len(cells))
+    return np.asarray(pd.Series(cells, dtype=object).isin(keep), dtype=bool)
+
+
 def _in(members: set[str] | None, ids: NDArray[Any]) -> NDArray[np.bool_]:
     if members is None:
         return np.ones(len(ids), dtype=bool)
-    return np.isin(ids.astype(str), list(members))
+    return _isin(ids, members)
 
 
 def _annual_overview(
@@ -1061,7 +1075,7 @@ def _annual_distributions(
     if table is None or obs is None:
         return None
     inside = table.where(_in(members, table.ids))
-    present = {Level.parse(str(v)) for v in inside.levels.tolist()}
+    present = {Level.parse(str(v)) for v in np.unique(inside.levels.astype(str)).tolist()}
     levels = [level] if level is not None else sorted(present, key=lambda lv: lv.rank)
     until = data.the_period
     section = Section("distributions", "指标分布")
@@ -1069,7 +1083,7 @@ def _annual_distributions(
         ids = inside.of_level(lv).ids
         if len(ids) < 3:  # one or two subjects make no distribution
             continue
-        mask = np.isin(obs.subject_id, ids)
+        mask = _isin(obs.subject_id, ids.tolist())
         subject = obs.subject_id[mask]
         indicator, period, value = obs.indicator[mask], obs.period[mask], obs.value[mask]
         rows: list[list[Cell]] = []
@@ -1136,7 +1150,7 @@ def _annual_children(data: ReportData, scope: str | None) -> Section | None:
     ids = children.ids
     if not len(ids):
         return None
-    rows_mask = np.isin(obs.subject_id, ids)
+    rows_mask = _isin(obs.subject_id, ids.tolist())
     if not rows_mask.any():
         return None
     until = data.the_period
