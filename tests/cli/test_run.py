@@ -169,19 +169,21 @@ def test_run_without_data_is_a_usage_error(invoke: Invoke, college_files: dict[s
     )
 
 
-def test_report_writes_the_annual_report(invoke: Invoke, loaded_store: str, tmp_path: Path) -> None:
+def test_report_writes_the_annual_and_a_self_report(
+    invoke: Invoke, loaded_store: str, tmp_path: Path
+) -> None:
+    major = Store(loaded_store).subjects(level="major")[0]
     out = tmp_path / "reports"
-    result = invoke(
-        "report", "--store", loaded_store, "--period", TERM, "--format", "json", "--out", str(out)
-    )
+    args = ["--store", loaded_store, "--period", TERM, "--format", "md", "--out", str(out)]
+    result = invoke("report", *args, "--subject", major.id)
     assert result.exit_code == 0, result.stderr
-    (line,) = result.stdout.splitlines()
-    label, path = line.split("\t")
-    assert label == "质量年度报告"
-    assert Path(path).parent == out
-    report = json.loads(Path(path).read_text(encoding="utf-8"))
-    assert "质量年度报告" in json.dumps(report, ensure_ascii=False)
-    assert Store(loaded_store).observations(period=TERM).subject_id.size  # nothing removed
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [label for label, _ in lines] == ["质量年度报告", "自我诊改报告"]
+    annual, self_report = (Path(path) for _, path in lines)
+    assert annual.parent == out
+    assert "质量年度报告" in annual.read_text(encoding="utf-8")
+    assert self_report.name == f"{major.name}自我诊改报告.md"
+    assert major.name in self_report.read_text(encoding="utf-8")
 
 
 def test_report_unknown_subject_writes_nothing(
@@ -203,7 +205,8 @@ def test_report_unknown_subject_writes_nothing(
     )
     assert result.exit_code == 2
     assert result.stderr == (
-        "zhengai: error [data.unknown_report_subject] unknown subject 'M999' for the report\n"
+        "zhengai: error [data.unknown_report_subject] --subject: "
+        "unknown subject 'M999' for the report\n"
     )
     assert not any(out.glob("*.json"))
 
@@ -242,30 +245,3 @@ def test_run_on_a_store_with_a_bad_file_stores_nothing(
         "divide by 100\n"
     )
     assert Store(url).subjects() == []
-
-
-def test_report_for_one_subject_in_english(
-    invoke: Invoke, loaded_store: str, tmp_path: Path
-) -> None:
-    major = Store(loaded_store).subjects(level="major")[0]
-    result = invoke(
-        "--lang",
-        "en",
-        "report",
-        "--store",
-        loaded_store,
-        "--period",
-        TERM,
-        "--format",
-        "md",
-        "--out",
-        str(tmp_path),
-        "--subject",
-        major.id,
-        "--json",
-    )
-    assert result.exit_code == 0, result.stderr
-    paths = {key: Path(path) for key, path in json.loads(result.stdout).items()}
-    assert set(paths) == {"annual.md", "self.md"}
-    assert major.name in paths["self.md"].read_text(encoding="utf-8")
-    assert paths["self.md"].name == f"{major.name}自我诊改报告.md"

@@ -25,10 +25,11 @@ from zhengai.cli.demo import DEFAULT_PACK
 from zhengai.data import Observations, Subjects, load_observations, load_subjects
 from zhengai.engine import RunResult, previous_alerts
 from zhengai.engine import run as run_diagnosis
+from zhengai.errors import Where, did_you_mean
 from zhengai.model import Period
 from zhengai.model.loop import LoopDefinition
 from zhengai.packs import Pack, load_pack
-from zhengai.reports import FORMATS, ReportData, write_all
+from zhengai.reports import FORMATS, ReportData, UnknownReportSubject, write_all
 from zhengai.spiral import AuditRecord, Spiral, SpiralStates, StoredSpiral
 from zhengai.store import Store
 
@@ -243,7 +244,16 @@ def report(
     pack = load_pack(pack_name)
     chain = None if chain_path is None else load_chain(chain_path, None, pack.catalog)
     store = open_store(url, school)
-    data = _report_data(store, pack, target, chain, chain_at)
+    subjects = Subjects.from_subjects(store.subjects())
+    for option, wanted in (("--subject", subject), ("--scope", scope)):
+        # Checked before the diagnosis runs, so a typo fails at once.
+        if wanted is not None and wanted not in subjects:
+            raise UnknownReportSubject(
+                f"unknown subject {wanted!r} for the report",
+                where=Where(field=option),
+                hint=did_you_mean(wanted, subjects.ids.tolist()),
+            )
+    data = _report_data(store, subjects, pack, target, chain, chain_at)
     paths = write_all(
         data, out, subject=subject, scope=scope, formats=tuple(formats), templates=templates
     )
@@ -258,13 +268,13 @@ def report(
 
 def _report_data(
     store: Store,
+    subjects: Subjects,
     pack: Pack,
     period: Period,
     chain: GoalChain | None,
     chain_at: Period | None,
 ) -> ReportData:
     """Everything the reports show, diagnosed from the store without writing to it."""
-    subjects = Subjects.from_subjects(store.subjects())
     read = store.observations()  # every period: the reports draw trends
     observations = Observations(
         read.subject_id, read.indicator, read.period, read.value, read.source, read.recorded_at
