@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -85,10 +84,22 @@ def _severities(result: zhengai.RunResult) -> str:
     return ", ".join(f"{s} {tally[s]}" for s in order if tally[s])
 
 
+@pytest.fixture(scope="module")
+def expected(made: College, exports: dict[str, Path]) -> dict[str, zhengai.RunResult]:
+    """The run in memory before and after the correction (once for all databases)."""
+    catalog = zhengai.load_pack(PACK).catalog
+    corrected = zhengai.load_observations(exports["corrected"], catalog=catalog)
+    return {
+        "before": zhengai.run(PACK, (made.subjects, made.observations), TERM),
+        "after": zhengai.run(PACK, (made.subjects, corrected), TERM),
+    }
+
+
 def test_three_nights(
     job: ModuleType,
     made: College,
     exports: dict[str, Path],
+    expected: dict[str, zhengai.RunResult],
     db_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -96,7 +107,7 @@ def test_three_nights(
     out = tmp_path / "alerts"
     common = ["--store", db_url, "--pack", PACK, "--period", TERM, "--out", str(out)]
     rows = len(made.observations)
-    expected = zhengai.run(PACK, (made.subjects, made.observations), TERM)
+    before, after = expected["before"], expected["after"]
 
     first = _night(job, capsys, *common, "--exports", str(exports["nightly"]))
     assert f"诊改主体 subjects: 1 roster files, {len(made.subjects)} new, " in first
@@ -104,11 +115,11 @@ def test_three_nights(
     found = re.search(r"运行 run (\d+): academic-warning 1.0.0 2025-2026-2 \(新建 new\)", first)
     assert found is not None, first
     run_id = int(found[1])
-    assert f"预警 alerts: {expected.counts()['alerts']} ({_severities(expected)})" in first
-    assert f"数据缺失 gaps: {expected.counts()['gaps']}" in first
+    assert f"预警 alerts: {before.counts()['alerts']} ({_severities(before)})" in first
+    assert f"数据缺失 gaps: {before.counts()['gaps']}" in first
     written = list(csv.DictReader((out / f"alerts-{TERM}.csv").open(encoding="utf-8-sig")))
     assert Counter((r["subject_id"], r["severity"]) for r in written) == Counter(
-        (r["subject_id"], str(r["severity"])) for r in expected.alert_records()
+        (r["subject_id"], str(r["severity"])) for r in before.alert_records()
     )
 
     # The same exports again: nothing new, the run is reused, the same counts printed.
@@ -124,16 +135,17 @@ def test_three_nights(
     third = _night(job, capsys, *common, "--exports", str(exports["correction"]))
     assert "状态数据 state data: 1 files, 1 rows, 1 new, 0 already stored" in third
     assert "(新建 new)" in third
-    catalog = zhengai.load_pack(PACK).catalog
-    corrected = zhengai.load_observations(exports["corrected"], catalog=catalog)
-    after = zhengai.run(PACK, (made.subjects, corrected), TERM)
-    assert after.counts()["alerts"] == expected.counts()["alerts"] + 1
+    assert after.counts()["alerts"] == before.counts()["alerts"] + 1
     assert f"预警 alerts: {after.counts()['alerts']} ({_severities(after)})" in third
     assert len(store.rows("zg_runs")) == 2
 
 
 def test_bad_export_exits_2_naming_file_and_row(
-    made: College, tmp_path: Path, exports: dict[str, Path]
+    job: ModuleType,
+    made: College,
+    tmp_path: Path,
+    exports: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bad = tmp_path / "exports"
     bad.mkdir()
@@ -143,30 +155,15 @@ def test_bad_export_exits_2_naming_file_and_row(
         encoding="utf-8",
     )
     url = f"sqlite:///{tmp_path / 'z.db'}"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(JOB),
-            "--store",
-            url,
-            "--exports",
-            str(bad),
-            "--pack",
-            PACK,
-            "--period",
-            TERM,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 2
+    args = ["--store", url, "--exports", str(bad), "--pack", PACK, "--period", TERM]
+    assert job.main(args) == 2
+    printed = capsys.readouterr()
     with pytest.raises(zhengai.ZhengaiError) as direct:
         zhengai.load_observations(bad / "考勤.csv", catalog=zhengai.load_pack(PACK).catalog)
-    assert done.stderr == f"error: {direct.value}\n"
-    assert "考勤.csv" in done.stderr
+    assert printed.err == f"error: {direct.value}\n"
+    assert "考勤.csv" in printed.err
     assert direct.value.where.row == 3
-    assert done.stdout == ""
+    assert printed.out == ""
     # Nothing of the refused file reached the store; the roster did.
     store = zhengai.Store(url)
     assert len(store.observations()) == 0
