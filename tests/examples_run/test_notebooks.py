@@ -5,6 +5,7 @@ from what the example college plants on purpose."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,14 @@ def test_quickstart(made: College, tmp_path: Path) -> None:
     chain = zhengai.GoalChain.from_records(made.goals, made.edges, catalog=made.catalog)
     rollup = chain.rollup(chain.observed(made.observations, made.periods.years[-1]))
     assert got["school_attainment"] == pytest.approx(rollup[got["school_goal"]].attainment)
+
+    # The report was written where the notebook ran, about its student.
+    report = tmp_path / got["report"]
+    assert got["student"] in got["red_subjects"]
+    assert report.is_file()
+    page = report.read_text(encoding="utf-8")
+    assert f"{made.subject(got['student']).name}自我诊改报告" in page
+    assert not re.search(r"(src|href)=[\"']https?://", page)  # nothing loaded from the network
 
     html = _html_outputs(book)
     assert any("诊断运行" in h for h in html)  # RunResult's table
