@@ -11,7 +11,7 @@ network), Word (.docx, CJK font set), Excel (.xlsx, one sheet per table) and JSO
 Markdown and HTML come from Jinja2 templates a school can override.  See docs/reports.md.
 """
 
-from zhengai.reports.build import LIST_LIMIT, TOP_N, annual_report, self_report
+from zhengai.reports.annual import annual_report
 from zhengai.reports.data import ReportData, SpiralPosition
 from zhengai.reports.document import Cell, Chart, Report, Section, Table
 from zhengai.reports.errors import (
@@ -21,6 +21,7 @@ from zhengai.reports.errors import (
     UnknownReportSubject,
 )
 from zhengai.reports.fonts import NoCJKFont, cjk_family, cjk_font_file
+from zhengai.reports.parts import LIST_LIMIT, TOP_N
 from zhengai.reports.render import (
     CJK_FONT,
     FORMATS,
@@ -32,6 +33,7 @@ from zhengai.reports.render import (
     render_report,
     write_all,
 )
+from zhengai.reports.selfreport import self_report
 
 __all__ = [
     "CJK_FONT",

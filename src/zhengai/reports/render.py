@@ -24,7 +24,7 @@ from typing import Any, Literal
 import jinja2
 
 from zhengai.model import Level
-from zhengai.reports.build import annual_report, self_report
+from zhengai.reports.annual import annual_report
 from zhengai.reports.data import ReportData
 from zhengai.reports.document import Report, Table, show
 from zhengai.reports.errors import (
@@ -32,6 +32,7 @@ from zhengai.reports.errors import (
     UnknownReportFormat,
     UnknownReportKind,
 )
+from zhengai.reports.selfreport import self_report
 
 __all__ = [
     "CJK_FONT",
