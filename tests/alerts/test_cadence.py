@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,7 @@ def test_in_memory_backends(pack: Pack, backend: str) -> None:
     assert _summary(year) == AT_YEAR
     assert year.skipped == ("each_term",)
     assert "1 rules not due" in repr(year)
+    assert json.loads(year.to_json())["skipped"] == ["each_term"]
 
 
 def test_sql_backend(pack: Pack, db_url: str) -> None:

@@ -398,7 +398,11 @@ class AlertSet:
         return [g.model_dump(mode="json") for g in self.gaps]
 
     def to_json(self, **kwargs: Any) -> str:
-        """``{"pack", "period", "alerts", "gaps"}`` as JSON (keyword arguments go to json.dumps)."""
+        """``{"pack", "period", "alerts", "gaps", "skipped"}`` as JSON (kwargs go to json.dumps).
+
+        ``skipped`` lists the rules not evaluated because their cadence is another
+        kind of period.
+        """
         kwargs.setdefault("ensure_ascii", False)
         return json.dumps(
             {
@@ -406,6 +410,7 @@ class AlertSet:
                 "period": str(self.period),
                 "alerts": self.to_records(),
                 "gaps": self.gap_records(),
+                "skipped": list(self.skipped),
             },
             **kwargs,
         )
