@@ -28,7 +28,7 @@ def made() -> College:
 
 
 def _execute(name: str, cwd: Path) -> tuple[Any, dict[str, Any]]:
-    book = nbformat.read(EXAMPLES / name, as_version=4)
+    book = nbformat.read(EXAMPLES / name, as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(
         book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
     ).execute()
@@ -57,7 +57,7 @@ def _html_outputs(book: Any) -> list[str]:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebooks_are_stored_without_outputs(name: str) -> None:
-    book = nbformat.read(EXAMPLES / name, as_version=4)
+    book = nbformat.read(EXAMPLES / name, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(book)
     code = [cell for cell in book.cells if cell.cell_type == "code"]
     assert code
