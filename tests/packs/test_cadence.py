@@ -106,6 +106,9 @@ def test_level_default_and_extends_override(write_pack: WritePack, pack_yaml: st
     assert (child.rules["plain"].cadence, child.rules["own"].cadence) == ("year", "month")
     # The cadence decides which periods a rule runs at, so it is part of the identity.
     assert child.to_dict()["cadence"] == {"student": "year", "teacher": "year"}
+    # The effective pack prints each rule's effective cadence.
+    printed = {r["id"]: r.get("cadence") for r in child.to_dict()["rules"]}
+    assert printed == {"own": "month", "plain": "year"}
     assert child.identity.hash != parent.identity.hash
 
 
