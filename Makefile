@@ -27,12 +27,19 @@ test: $(VENV)/.dev-deps
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy --strict src/
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/mypy --strict src/ examples/embed_fastapi/app.py examples/nightly_job.py
 
-bench: $(VENV)/.dev-deps
+$(VENV)/.bench-deps: pyproject.toml | $(VENV)/.dev-deps
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks
 
+docs: $(VENV)/.dev-deps
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache zhengai-demo
+	rm -rf $(VENV) build dist site .pytest_cache .mypy_cache .ruff_cache zhengai-demo

@@ -4,7 +4,8 @@ It generates the example college, stores its subjects and state data in an
 SQLite store in a working folder, runs the default pack for the latest term and
 the latest academic year (alerts with their lifecycle, data gaps, the teaching
 ranking, the goal chain's attainment), puts the majors on the five-step spiral
-and advances them as far as their guards allow, and prints a concise summary.
+and advances them as far as their guards allow, prints a concise summary, and writes the
+school's 质量年度报告 and one teacher's 自我诊改报告 in every report format.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from zhengai.engine.spirals import guard_inputs
 from zhengai.examples import SIZES, College, college
 from zhengai.model import Level
 from zhengai.packs import Pack, load_pack
+from zhengai.reports import ReportData, write_all
 from zhengai.spiral import Spiral, SpiralStates
 from zhengai.spiral.persist import StoredSpiral
 from zhengai.spiral.shipped import shipped_loop
@@ -71,7 +73,7 @@ def demo(out: Path, size: str, seed: int, pack_name: str) -> None:
         # The period before each is run first, so the alert lifecycle (new, ongoing,
         # escalated, resolved) continues from a stored run as it would in production.
         step(f"诊断 {term.prev()} 与 {term} / diagnosing the last two terms")
-        run(pack, store, term.prev())
+        prior_run = run(pack, store, term.prev())
         term_run = run(pack, store, term, chain=chain, chain_period=year)
         step(f"诊断 {year.prev()} 与 {year} / diagnosing the last two years")
         run(pack, store, year.prev())
@@ -79,6 +81,18 @@ def demo(out: Path, size: str, seed: int, pack_name: str) -> None:
         step("推进诊改螺旋 / advancing the majors' spirals")
         # Majors run their spiral per 学年 (004 §四(五)1), so the year's run feeds the guards.
         spirals, blocked = _advance_spirals(store, pack, example, chain, year_run)
+        step("撰写报告 / writing the reports")
+        # The self-diagnosis report follows the teacher planted at the bottom of the ranking.
+        teacher = example.planted_of("low_evaluation")[0].subject_ids[0]
+        data = ReportData.from_run(
+            term_run,
+            pack=pack,
+            school=example.name,
+            subjects=example.subjects,
+            observations=example.observations,
+            history=[prior_run.alerts],
+        )
+        reports = write_all(data, out / "reports", subject=teacher)
 
     console.print(f"示例学院 {example!r}")
     console.print(
@@ -89,6 +103,9 @@ def demo(out: Path, size: str, seed: int, pack_name: str) -> None:
     _print_bands(console, term_run)
     _print_chain(console, chain, term_run, str(year))
     _print_spirals(console, spirals, blocked)
+    console.print(f"报告 / reports ({teacher} 自我诊改报告, 学校质量年度报告):")
+    for key, path in sorted(reports.items()):
+        console.print(f"  {key:12} {path}")
     console.print(f"存储 / store: {db}   用时 / took {time.perf_counter() - started:.1f} s")
 
 
