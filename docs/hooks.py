@@ -67,9 +67,13 @@ def _family(code: str) -> str:
     return code.split(".", 1)[0]
 
 
+def _cell(text: str) -> str:
+    # A "|" would end the table cell, and an escaped one shows its backslash inside code.
+    return " ".join(text.split()).replace("|", "/")
+
+
 def _meaning(cls: type[Exception]) -> str:
-    doc = " ".join((cls.__doc__ or "").split())
-    return doc.replace("|", "\\|")
+    return _cell(cls.__doc__ or "")
 
 
 def errors_page() -> str:
@@ -107,8 +111,9 @@ def errors_page() -> str:
         lines += ["| code | class | meaning 含义 | fix 怎么改 |", "| --- | --- | --- | --- |"]
         for code in sorted(c for c in codes if _family(c) == family):
             cls = codes[code]
-            name = f"`{cls.__module__}.{cls.__qualname__}`"
-            fix = fixes[code].replace("|", "\\|").replace("\n", " ")
+            # The class name, with its module in small print: the column stays narrow.
+            name = f"`{cls.__qualname__}`<br><small>{cls.__module__}</small>"
+            fix = _cell(fixes[code])
             lines.append(f"| `{code}` | {name} | {_meaning(cls)} | {fix} |")
         lines.append("")
     return "\n".join(lines)
@@ -177,10 +182,12 @@ def on_config(config: Any) -> Any:
 # A page asks for one with a marker line: <!-- zhengai:spiral five_step -->.
 
 
-def _spiral_diagram(loop: str = "five_step") -> str:
+def _spiral_diagram(loop: str = "five_step", direction: str = "LR") -> str:
     from zhengai.spiral import Spiral, shipped_loop
 
-    return Spiral(shipped_loop(loop)).diagram("mermaid")
+    text = Spiral(shipped_loop(loop)).diagram("mermaid")
+    # The exported diagram runs left to right; in a page column top to bottom reads better.
+    return text.replace("direction LR", f"direction {direction}", 1)
 
 
 def _levels_diagram() -> str:

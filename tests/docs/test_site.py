@@ -94,7 +94,7 @@ def test_the_error_reference_lists_every_code(site: Path) -> None:
     page = _text(site / "reference" / "errors" / "index.html")
     fixes = load_fixes()
     for code, cls in all_error_codes().items():
-        assert _bare(f"{code} {cls.__module__}.{cls.__qualname__}") in page, code
+        assert _bare(f"{code} {cls.__qualname__} {cls.__module__}") in page, code
         assert _bare(fixes[code].replace("`", "").split("。")[0][:30]) in page, code
 
 
