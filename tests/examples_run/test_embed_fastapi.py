@@ -310,18 +310,9 @@ def test_one_store_shared_by_concurrent_requests(
     client: TestClient,
     colleges: dict[str, tuple[College, Path]],
     db_url: str,
-    request: pytest.FixtureRequest,
 ) -> None:
     """Requests of two schools at once through the app's one Store (its thread pool):
     each school's upload is added exactly once, and the runs see only their own school."""
-    if db_url.startswith("mysql"):
-        # Found by this test: Store.ingest releases its MySQL GET_LOCK before the commit,
-        # and the waiting ingest reads from a snapshot taken before it got the lock, so
-        # two simultaneous uploads sometimes both add every row (reproduced without the
-        # app in about one race of three).  Not strict: the race does not always happen.
-        request.applymarker(
-            pytest.mark.xfail(reason="store: concurrent MySQL ingests can both add", strict=False)
-        )
     for school, (_made, folder) in colleges.items():
         headers = {"X-School": school}
         assert client.post(f"/packs/{PACK}/install", headers=headers).status_code == 200

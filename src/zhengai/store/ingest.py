@@ -10,8 +10,8 @@ supersedes.  Everything happens in the caller's transaction: all rows or none.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from sqlalchemy.types import NullType
 
@@ -273,6 +273,7 @@ def ingest(
     batch_size: int,
     progress: ProgressCallback | None,
     now: datetime,
+    locked: bool = False,
 ) -> IngestResult:
     """Load the rows; see :meth:`zhengai.store.Store.ingest`.
 
@@ -280,7 +281,8 @@ def ingest(
     term's data), the rows go straight into the observations table: nothing can be
     a re-submission and nothing is superseded.  Otherwise they are staged in a
     temporary table and moved by one ``INSERT … SELECT`` with the idempotence
-    anti-join.  Both paths run under the school's ingest lock.
+    anti-join.  Both paths run under the school's ingest lock (``locked``: the caller
+    already holds it, see :func:`school_lock`).
     """
     if batch_size < 1:
         raise BadObservations(f"batch_size must be at least 1, got {batch_size}")
@@ -292,7 +294,8 @@ def ingest(
     kind = family(conn.dialect.name)
     cols["period"] = _period_texts(_texts(cols["period"], "period", 0))
     periods = _period_table(set(cols["period"]), cols["period"], 0)
-    _lock_school(conn, school)
+    if not locked:
+        _lock_school(conn, school)
     try:
         if not _any_stored(conn, school, periods.values()):
             direct = _Direct(school, periods, now, kind)
@@ -314,10 +317,12 @@ def ingest(
                 added = _insert_new(conn, school, staging, periods, now)
     except BaseException:
         # Best effort: a dead connection takes its lock with it.
-        with suppress(SQLAlchemyError):
-            _unlock_school(conn, school)
+        if not locked:
+            with suppress(SQLAlchemyError):
+                _unlock_school(conn, school)
         raise
-    _unlock_school(conn, school)
+    if not locked:
+        _unlock_school(conn, school)
     return IngestResult(total, added, perf_counter() - started)
 
 
@@ -564,6 +569,28 @@ def _lock_school(conn: Connection, school: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(school)})
     elif kind == "mysql":
         conn.execute(text("SELECT GET_LOCK(:k, 600)"), {"k": f"zhengai.ingest.{school}"[:64]})
+
+
+@contextmanager
+def school_lock(engine: Engine, school: str) -> Iterator[bool]:
+    """Hold the school's ingest lock on a connection of its own, around a whole transaction.
+
+    Only MySQL/MariaDB need it: their ``GET_LOCK`` is not tied to a transaction, and
+    InnoDB's snapshot starts at the transaction's first read, so a lock taken and
+    released inside the transaction lets a waiting ingest read a snapshot from before
+    the other's commit.  Yields True when it holds the lock; elsewhere it yields
+    False and :func:`ingest` takes the transaction-scoped lock itself.
+    """
+    if family(engine.dialect.name) != "mysql":
+        yield False
+        return
+    with engine.connect() as holder:
+        _lock_school(holder, school)
+        try:
+            yield True
+        finally:
+            with suppress(SQLAlchemyError):
+                _unlock_school(holder, school)
 
 
 def _unlock_school(conn: Connection, school: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -438,7 +438,16 @@ class Store:
         is called as ``progress(rows_done, rows_total)`` after each batch; an exception
         from it (or anything else) rolls the whole call back.
         """
-        with self._tx(None) as conn:
+        # On MySQL/MariaDB the lock is held on its own connection from before this
+        # transaction starts until after it commits: a waiting ingest then begins its
+        # snapshot after the other's rows are committed, and cannot add them again.  In
+        # a caller's Session the caller commits, so the lock stays inside the transaction.
+        outer = (
+            _ingest.school_lock(self._engine, self._school)
+            if self._session is None
+            else nullcontext(False)
+        )
+        with outer as held, self._tx(None) as conn:
             return _ingest.ingest(
                 conn,
                 self._school,
@@ -446,6 +455,7 @@ class Store:
                 batch_size=batch_size,
                 progress=progress,
                 now=recorded_at or utcnow(),
+                locked=held,
             )
 
     def observations(
