@@ -251,7 +251,7 @@ def _packs_diagram() -> str:
         pack = load_pack(name)
         node = name.replace("-", "_")
         lines.append(f'    {node}["{name}<br/>{len(pack.rules)} 条规则"]')
-        lines += [f"    {node} -->|extends| {parent.replace('-', '_')}" for parent in pack.extends]
+        lines += [f"    {node} --> {parent.replace('-', '_')}" for parent in pack.extends]
     return "\n".join(lines)
 
 

@@ -110,7 +110,7 @@ def test_the_cli_reference_shows_every_command(site: Path) -> None:
         ("concepts/spiral", "stateDiagram-v2"),
         ("concepts/levels", "flowchart BT"),
         ("concepts/chains", "classDef good"),
-        ("concepts/packs", "extends"),
+        ("concepts/packs", "example_college --> loudi_2017"),
         ("concepts/scoring", "flowchart LR"),
         ("concepts/warnings", "stateDiagram-v2"),
         ("concepts/runs", "sequenceDiagram"),
