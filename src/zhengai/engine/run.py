@@ -27,6 +27,7 @@ from zhengai.chain import GoalChain
 from zhengai.chain.observations import actuals_from_observations
 from zhengai.data import Observations, Subjects
 from zhengai.engine.result import RunResult, SpiralRow
+from zhengai.engine.sqlrun import count_subjects, indicators_read, subjects_query
 from zhengai.errors import ZhengaiError
 from zhengai.model import Observation, Period, Subject
 from zhengai.packs import Pack, load_pack
@@ -82,10 +83,24 @@ def run(
         return now
 
     tick = started
+    in_database = backend == "sql" and store is not None
     if store is not None:
-        subjects = Subjects.from_subjects(store.subjects())
         periods = _window(loaded, target, chain_period)
-        observations = store.observations(period=periods, as_of=when).to_data()
+        if in_database:
+            # The rules run inside the database; Python reads only what scoring
+            # and the chain need (none of it when the pack has neither).
+            if not count_subjects(store):
+                raise EngineError("没有诊改主体 (no subjects): load subjects before running")
+            subjects = _scored_subjects(store, loaded)
+            wanted = indicators_read(loaded, chain)
+            observations = (
+                store.observations(period=periods, as_of=when, indicators=wanted).to_data()
+                if wanted
+                else Observations([], [], [], [])
+            )
+        else:
+            subjects = Subjects.from_subjects(store.subjects())
+            observations = store.observations(period=periods, as_of=when).to_data()
         if previous is None:
             previous = previous_alerts(store, loaded, target)
     else:
@@ -97,12 +112,13 @@ def run(
             if isinstance(observations_in, Observations)
             else Observations.from_records(list(observations_in))
         )
-    if not len(subjects):
+    if not in_database and not len(subjects):
         raise EngineError("没有诊改主体 (no subjects): load subjects before running")
     tick = lap("read", tick)
 
-    if backend == "sql" and store is not None:
-        alerts = _alerts_in_store(store, loaded, subjects, target, when, previous)
+    if in_database:
+        assert store is not None
+        alerts = _alerts_in_store(store, loaded, target, when, previous)
     else:
         alerts = evaluate_alerts(
             loaded, subjects, observations, target, backend=backend, previous=previous
@@ -160,33 +176,44 @@ def evaluate(
 def _alerts_in_store(
     store: Store,
     pack: Pack,
-    subjects: Subjects,
     period: Period,
     as_of: datetime,
     previous: AlertSet | None,
 ) -> AlertSet:
-    """Alerts computed by the database over the store's own observations table.
+    """Alerts computed by the database over the store's own tables.
 
     The rules compile to SQL over the newest visible version of each value (the
-    same as-of read as the other backends); the state data never leave the
-    database, only the firing and undecided rows come back.  Subjects are copied
-    into a scratch table, because their attributes live in a JSON column.
+    same as-of read as the other backends) and over the store's subjects with
+    their attributes taken out of the JSON column (:func:`subjects_query`);
+    neither the population nor its state data leave the database, only the
+    firing and undecided rows come back (with the names and attributes that
+    alerts show).
     """
     depth = history_needed(pack.rules.values())
     periods = [period.prev(k) for k in range(depth + 1)]
     latest = latest_query(store.school, periods=periods, as_of=as_of).subquery("latest")
-    empty = Observations([], [], [], [])
     with store.engine.connect() as conn:
+        # With both selectables given, evaluate reads neither in-memory argument.
         return evaluate_alerts(
             pack,
-            subjects,
-            empty,
+            Subjects.coerce(None),
+            None,
             period,
             backend="sql",
             previous=previous,
             connection=conn,
             observations_table=latest,
+            subjects_table=subjects_query(store, pack),
         )
+
+
+def _scored_subjects(store: Store, pack: Pack) -> Subjects:
+    """The subjects of the levels the pack's scorecards score (none without scorecards)."""
+    scorecards: Mapping[str, Any] = pack.sections.get("scorecards", {})
+    levels = list(dict.fromkeys(s.level for s in scorecards.values()))
+    return Subjects.from_subjects(
+        subject for level in levels for subject in store.subjects(level=level)
+    )
 
 
 def evaluate_all(
