@@ -39,7 +39,7 @@ bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks
 
 docs: $(VENV)/.dev-deps
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) build dist site .pytest_cache .mypy_cache .ruff_cache zhengai-demo

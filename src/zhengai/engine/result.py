@@ -95,6 +95,7 @@ class RunResult:
             "scores": sum(len(s) for s in self.scores.values()),
             "spirals": len(self.spirals),
             "findings": len(self.findings),
+            "skipped_rules": len(self.alerts.skipped),
         }
 
     def to_dict(self) -> dict[str, Any]:
