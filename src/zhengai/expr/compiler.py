@@ -540,6 +540,10 @@ class _Checker:
 
     def static_int(self, function: Function, param: Param, value: ast.expr) -> int:
         literal = value.value if isinstance(value, ast.Constant) else None
+        if isinstance(value, ast.Name) and value.id in self.names.constants:
+            # A named pack constant is a literal once compiled, so a school can override
+            # the window of increasing()/mean_last()… like any other threshold.
+            literal = self.names.constants[value.id]
         if (
             not isinstance(literal, int)
             or isinstance(literal, bool)
@@ -548,8 +552,8 @@ class _Checker:
             self.fail(
                 BadArguments,
                 f"{function.name}() 的参数 {param.name} 必须是 "
-                f"{param.low}–{param.high} 的整数字面量 "
-                f"(must be an integer literal in {param.low}..{param.high})",
+                f"{param.low}–{param.high} 的整数字面量或整数常量 "
+                f"(must be an integer literal or constant in {param.low}..{param.high})",
                 value,
             )
         assert isinstance(literal, int)

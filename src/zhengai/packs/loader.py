@@ -11,7 +11,6 @@ during an evaluation.
 
 from __future__ import annotations
 
-import ast
 import copy
 import importlib.metadata
 import importlib.resources
@@ -27,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from zhengai.errors import DataError, ExpressionError, Where, ZhengaiError, did_you_mean
-from zhengai.expr import FUNCTIONS, Expression, ir
+from zhengai.expr import Expression, ir
 from zhengai.model import (
     DiagnosisCatalog,
     Indicator,
@@ -226,64 +225,13 @@ def _compile(
 ) -> Expression:
     try:
         return Expression(
-            _inline_int_arguments(text, constants),
+            text,
             catalog,
             attributes=attributes,
             constants=constants,
         )
     except ExpressionError as exc:
         raise BadExpression(exc, where=where) from exc
-
-
-def _inline_int_arguments(text: str, constants: Mapping[str, ConstantValue]) -> str:
-    """``increasing(x, 窗口)`` → ``increasing(x, 3 )`` when the constant 窗口 is the integer 3.
-
-    The expression language wants the window of ``increasing``/``decreasing``/
-    ``mean_last``… as an integer literal (it fixes how far back the data are
-    pivoted), but a pack should be able to name it as a constant a school
-    overrides.  Constants are literals once compiled anyway, so writing the
-    value in the text changes nothing else.  Only a bare name in an integer
-    parameter's position is replaced, padded to its width so error columns
-    stay right; text that does not parse is left for the compiler to report.
-    """
-    if not any(isinstance(v, int) and not isinstance(v, bool) for v in constants.values()):
-        return text
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return text
-    lead = len(text) - len(text.lstrip())
-    lines = text.strip().split("\n")
-    edits: list[tuple[int, int, int, str]] = []  # (line, start, end) in characters, literal
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-            continue
-        function = FUNCTIONS.get(node.func.id)
-        if function is None or not function.params:
-            continue
-        params = function.params
-        # Positional arguments past the last parameter belong to it (varargs).
-        kinds: dict[str, str] = {p.name: p.type for p in params}
-        bound: list[tuple[str, ast.expr]] = [
-            (params[min(i, len(params) - 1)].type, a) for i, a in enumerate(node.args)
-        ]
-        bound += [(kinds.get(k.arg or "", ""), k.value) for k in node.keywords]
-        for kind, arg in bound:
-            if kind != "int" or not isinstance(arg, ast.Name) or arg.end_col_offset is None:
-                continue
-            value = constants.get(arg.id)
-            if not isinstance(value, int) or isinstance(value, bool):
-                continue
-            line = lines[arg.lineno - 1].encode("utf-8")
-            # ast offsets count UTF-8 bytes; the edit is made in characters.
-            start = len(line[: arg.col_offset].decode("utf-8"))
-            end = len(line[: arg.end_col_offset].decode("utf-8"))
-            edits.append((arg.lineno - 1, start, end, str(value).ljust(end - start)))
-    if not edits:
-        return text
-    for row, start, end, literal in sorted(edits, reverse=True):
-        lines[row] = lines[row][:start] + literal + lines[row][end:]
-    return text[:lead] + "\n".join(lines) + text[len(text.rstrip()) :]
 
 
 class _Loader:
