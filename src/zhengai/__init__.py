@@ -1,8 +1,17 @@
 """zhengai (诊改): the diagnosis-and-improvement engine for vocational colleges.
 
 The public API is what this module exports; everything else is internal.
+
+- data in: :func:`load_subjects`, :func:`load_observations` (CSV/GBK, Excel, DataFrames);
+- rules: :func:`load_pack` (built-in packs, folders, plugins) and :class:`Expression`;
+- one diagnosis: :func:`evaluate` in memory, :func:`run` through a :class:`Store`
+  (alerts with their lifecycle, data gaps, scores, goal-chain attainment, spiral states);
+- the parts on their own: :class:`GoalChain`, :func:`score` with :func:`ahp` and
+  :func:`entropy_weights`, :class:`Spiral`, :class:`AlertSet`;
+- reports: :class:`ReportData` with ``zhengai.reports.write_all``.
 """
 
+from zhengai.alerts import AlertSet
 from zhengai.chain import GoalChain
 from zhengai.data import (
     DataLoadFailed,
@@ -43,6 +52,7 @@ from zhengai.model import (
     Tier,
 )
 from zhengai.packs import Pack, load_pack
+from zhengai.reports import ReportData
 from zhengai.scoring import Scorecard, ScoreSet, ahp, combined, entropy_weights, score
 from zhengai.spiral import Spiral
 from zhengai.store import Store
@@ -51,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Aggregator",
+    "AlertSet",
     "ChainError",
     "ConcurrencyConflict",
     "DataError",
@@ -71,6 +82,7 @@ __all__ = [
     "PackError",
     "Period",
     "PeriodKind",
+    "ReportData",
     "RunResult",
     "ScoreSet",
     "Scorecard",
