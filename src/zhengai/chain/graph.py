@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from zhengai.chain.rollup import Actuals, Rollup, SlotValues
     from zhengai.data import Observations
     from zhengai.model import Observation
+    from zhengai.store import Store
 
 __all__ = ["GoalChain"]
 
@@ -444,6 +445,21 @@ class GoalChain:
         from zhengai.chain.io import chain_from_csv
 
         return chain_from_csv(cls(catalog), goals, edges)
+
+    @classmethod
+    def from_store(
+        cls, store: Store, *, catalog: IndicatorCatalog | Iterable[Any] | None = None
+    ) -> GoalChain:
+        """The goal chain the store holds for its school (see ``chain.persist.load_chain``)."""
+        from zhengai.chain.persist import load_chain
+
+        return load_chain(store, catalog=catalog)
+
+    def save(self, store: Store, *, plan: str | None = None) -> int:
+        """Replace the store school's chain with this one; return the number of goals saved."""
+        from zhengai.chain.persist import save_chain
+
+        return save_chain(self, store, plan=plan)
 
     def to_records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """``(goals, edges)`` as JSON-ready dicts; :meth:`from_records` reads them back."""
