@@ -27,7 +27,12 @@ from zhengai.chain import GoalChain
 from zhengai.chain.observations import actuals_from_observations
 from zhengai.data import Observations, Subjects
 from zhengai.engine.result import RunResult, SpiralRow
-from zhengai.engine.sqlrun import count_subjects, indicators_read, subjects_query
+from zhengai.engine.sqlrun import (
+    count_subjects,
+    indicators_read,
+    refresh_statistics,
+    subjects_query,
+)
 from zhengai.errors import ZhengaiError
 from zhengai.model import Observation, Period, Subject
 from zhengai.packs import Pack, load_pack
@@ -192,6 +197,8 @@ def _alerts_in_store(
     depth = history_needed(pack.rules.values())
     periods = [period.prev(k) for k in range(depth + 1)]
     latest = latest_query(store.school, periods=periods, as_of=as_of).subquery("latest")
+    with store.engine.begin() as conn:
+        refresh_statistics(conn)
     with store.engine.connect() as conn:
         # With both selectables given, evaluate reads neither in-memory argument.
         return evaluate_alerts(
