@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from zhengai.engine import RunResult, run
+from zhengai.engine import EngineError, RunResult, run
 from zhengai.engine.sqlrun import indicators_read, refresh_statistics, subjects_query
 from zhengai.examples import College, college
 from zhengai.model import Subject
@@ -193,3 +193,12 @@ def test_fresh_tables_are_analysed_once_before_the_planner_sees_them(
     else:
         assert first == []
     assert second == []
+
+
+def test_sql_run_on_a_store_without_subjects_is_refused(db_url: str, pack_dir: Path) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    with pytest.raises(EngineError) as info:
+        run(str(pack_dir), store, TERM, backend="sql")
+    assert info.value.code == "engine"
+    assert str(info.value) == "没有诊改主体 (no subjects): load subjects before running"
