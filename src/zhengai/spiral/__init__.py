@@ -73,7 +73,7 @@ from zhengai.spiral.persist import (
     StoredVerification,
 )
 from zhengai.spiral.shipped import loops_dir, shipped_loop, shipped_loops
-from zhengai.spiral.views import state_histogram, stuck
+from zhengai.spiral.views import Population, state_histogram, stuck
 
 __all__ = [
     "ACTION_TRANSITIONS",
@@ -102,6 +102,7 @@ __all__ = [
     "MissingGuardInput",
     "NextCycle",
     "PersistentAdvance",
+    "Population",
     "RedAlertUnacknowledged",
     "ReplayMismatch",
     "RevisionNotApproved",
