@@ -6,7 +6,7 @@ run record (pack identity, as-of time, backend, timings, counts).
 """
 
 from zhengai.engine.result import RunResult, SpiralRow
-from zhengai.engine.run import EngineError, evaluate, evaluate_all, previous_alerts, run
+from zhengai.engine.runner import EngineError, evaluate, evaluate_all, previous_alerts, run
 
 __all__ = [
     "EngineError",
