@@ -461,8 +461,9 @@ def sql_engines(c: Columns, n: int) -> tuple[list[Result], list[str]]:
     )
 
     urls = {"SQLite": "sqlite://"}
-    postgres = os.environ.get("ZHENGAI_BENCH_POSTGRES_URL") or os.environ.get(
-        "ZHENGAI_TEST_POSTGRES_URL"
+    # The same default as the other benchmarks: this machine's PostgreSQL.
+    postgres = os.environ.get(
+        "ZHENGAI_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
     skipped = []
     if postgres:
