@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from zhengai.errors import DataError, ExpressionError, Where, ZhengaiError, did_you_mean
-from zhengai.expr import Expression, ir
+from zhengai.expr import Expression
 from zhengai.model import (
     DiagnosisCatalog,
     Indicator,
@@ -544,7 +544,7 @@ class _Composer:
         for read in [applies_to, *(s.expression for s in steps)]:
             if read is not None:
                 attrs.update(dict.fromkeys(n for n in _names(read) if n in attributes))
-        depth = max((_history_depth(s.expression) for s in steps), default=0)
+        depth = max((s.expression.history_depth for s in steps), default=0)
         return CompiledRule(
             rule=rule,
             origin=entry.origin,
@@ -680,24 +680,6 @@ def _indicator_ids(expression: Expression, catalog: IndicatorCatalog) -> list[st
         found = catalog.get_by_name(ident)
         ids.append(found.id if found is not None else ident)
     return ids
-
-
-def _history_depth(expression: Expression) -> int:
-    """How many periods back ``expression`` reads (nested history functions add up)."""
-    depth = getattr(expression, "history_depth", None)
-    if isinstance(depth, int):
-        return depth
-    # Until Expression exposes it, walk the checked tree: history functions are
-    # expanded into Shift nodes there, and shifts nest additively.
-    deepest = 0
-    stack: list[tuple[ir.Node, int]] = [(expression._tree, 0)]
-    while stack:
-        node, shift = stack.pop()
-        if isinstance(node, ir.Shift):
-            shift += node.k
-        deepest = max(deepest, shift)
-        stack.extend((child, shift) for child in ir.children(node))
-    return deepest
 
 
 def _template(

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from zhengai.data import Observations, Subjects
 from zhengai.errors import Where, did_you_mean
-from zhengai.expr import Expression, Frame, ir
+from zhengai.expr import Expression, Frame
 from zhengai.model import Direction, IndicatorCatalog, Level, Observation, Period, Subject
 from zhengai.model.scorecard import (
     MAX_POINTS,
@@ -284,22 +284,6 @@ def _of_source(obs: Observations, source: str) -> Observations:
     )
 
 
-def _history_depth(expression: Any) -> int:
-    """How many periods back an expression reads (history functions expand into shifts)."""
-    depth = getattr(expression, "history_depth", None)
-    if isinstance(depth, int):
-        return depth
-    deepest = 0
-    stack: list[tuple[ir.Node, int]] = [(expression._tree, 0)]
-    while stack:
-        node, shift = stack.pop()
-        if isinstance(node, ir.Shift):
-            shift += node.k
-        deepest = max(deepest, shift)
-        stack.extend((child, shift) for child in ir.children(node))
-    return deepest
-
-
 def _frame(
     plan: CompiledScorecard,
     ids: NDArray[np.object_],
@@ -333,7 +317,7 @@ def _frame(
     obs = _observations(observations)
     population: Any = table if table is not None else ids
     history = max(
-        (_history_depth(leaf.expression) for leaf in plan.leaves.values() if leaf.expression),
+        (leaf.expression.history_depth for leaf in plan.leaves.values() if leaf.expression),
         default=0,
     )
     plain = [name for name in names if "@" not in name]
