@@ -27,7 +27,14 @@ from zhengai.chain.errors import (
 )
 from zhengai.errors import Where, did_you_mean
 from zhengai.model import IndicatorCatalog
-from zhengai.model.goal import EdgeKind, Goal, GoalStatus, ProgressMethod, Revision
+from zhengai.model.goal import (
+    ChainTemplate,
+    EdgeKind,
+    Goal,
+    GoalStatus,
+    ProgressMethod,
+    Revision,
+)
 from zhengai.model.period import Period
 
 if TYPE_CHECKING:
@@ -445,6 +452,26 @@ class GoalChain:
         from zhengai.chain.io import chain_from_csv
 
         return chain_from_csv(cls(catalog), goals, edges)
+
+    @classmethod
+    def from_template(
+        cls,
+        template: ChainTemplate,
+        *,
+        owners: Mapping[str, str] | None = None,
+        catalog: IndicatorCatalog | Iterable[Any] | None = None,
+    ) -> GoalChain:
+        """A chain from a pack's goal-chain template (``pack.sections["chains"][id]``).
+
+        ``owners`` renames the template's role owners to the school's subject ids
+        (``{"学校": "S001"}``); goals keep their ids, titles, levels and weights.
+        """
+        rename = dict(owners or {})
+        goals = [
+            g.model_copy(update={"owner": rename.get(g.owner, g.owner)}) for g in template.goals
+        ]
+        edges = [e.model_dump(mode="json") for e in template.edges]
+        return cls.from_records(goals, edges, catalog=catalog, file=f"chains/{template.id}")
 
     @classmethod
     def from_store(

@@ -28,6 +28,8 @@ from zhengai.model.enums import (
     UnknownLevel,
 )
 from zhengai.model.goal import (
+    ChainEdge,
+    ChainTemplate,
     EdgeKind,
     Goal,
     GoalIndicator,
@@ -67,6 +69,8 @@ __all__ = [
     "AttributeValue",
     "BadPeriod",
     "BuiltinGuard",
+    "ChainEdge",
+    "ChainTemplate",
     "DataGap",
     "DiagnosisCatalog",
     "DiagnosisElement",

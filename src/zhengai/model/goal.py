@@ -23,6 +23,8 @@ from zhengai.model.enums import Level
 from zhengai.model.period import Period
 
 __all__ = [
+    "ChainEdge",
+    "ChainTemplate",
     "EdgeKind",
     "Goal",
     "GoalIndicator",
@@ -218,3 +220,32 @@ class Goal(BaseModel):
             if gi.indicator == indicator:
                 return gi.target
         return None
+
+
+class ChainEdge(BaseModel):
+    """One link of a goal-chain template: ``source`` → ``target`` of a kind, with a weight."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Annotated[str, Field(min_length=1)]
+    target: Annotated[str, Field(min_length=1)]
+    kind: EdgeKind = EdgeKind.DECOMPOSES
+    weight: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class ChainTemplate(BaseModel):
+    """A goal-chain template a pack ships in ``chains/*.yaml`` (常州 1+8+7, 上海城建 三级规划).
+
+    The goals are the plans and their owners as roles; a school copies the template
+    with :meth:`zhengai.GoalChain.from_template`, renames owners to its own subjects
+    and adds indicators and targets.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    source: Annotated[str, Field(min_length=1)]
+    goals: tuple[Goal, ...]
+    edges: tuple[ChainEdge, ...] = ()

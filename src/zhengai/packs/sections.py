@@ -1,7 +1,8 @@
 """The one-object-per-file sections of a pack and the models that validate them.
 
 ``catalog/*.yaml`` (diagnosis catalogs), ``loops/*.yaml`` (loop definitions) and
-``scorecards/*.yaml`` (scorecards) each hold one definition per file.  A
+``scorecards/*.yaml`` (scorecards) and ``chains/*.yaml`` (goal-chain templates) each
+hold one definition per file.  A
 section is validated by a pydantic model from ``zhengai.model`` and may name
 the expressions inside it, so the loader compiles them at load time like rule
 conditions.  A section whose model is not registered is kept as raw mappings
@@ -17,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from zhengai.model import DiagnosisCatalog
+from zhengai.model import ChainTemplate, DiagnosisCatalog
 from zhengai.packs.source import PathKey
 
 __all__ = ["ExpressionSite", "Section", "register_section", "section", "sections"]
@@ -92,6 +93,7 @@ def _model(found: Any) -> type[BaseModel] | None:
 
 
 register_section("catalog", DiagnosisCatalog)
+register_section("chains", ChainTemplate)
 register_section(
     "scorecards",
     _model(_optional("zhengai.model.scorecard", "Scorecard")),
