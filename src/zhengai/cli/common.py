@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, Literal, NoReturn, ParamSpec, TypeVar
 
 import click
@@ -22,6 +23,7 @@ __all__ = [
     "EXIT_CHECK_FAILED",
     "LANGS",
     "Lang",
+    "data_file_options",
     "echo_json",
     "json_option",
     "lang",
@@ -159,3 +161,17 @@ def store_url(text: str) -> str:
 def open_store(url: str, school: str = "default") -> Store:
     """The :class:`~zhengai.store.Store` at ``url`` (a URL or an SQLite file path)."""
     return Store(store_url(url), school=school)
+
+
+def data_file_options(func: Callable[P, R]) -> Callable[P, R]:
+    """The ``--subjects`` and ``--observations`` file options that ``import`` and ``run`` share."""
+    files = click.Path(path_type=Path, dir_okay=False)
+    func = click.option(
+        "--observations",
+        "observations_path",
+        type=files,
+        help="状态数据 CSV/Excel / state data file.",
+    )(func)
+    return click.option(
+        "--subjects", "subjects_path", type=files, help="诊改主体 CSV/Excel / subjects file."
+    )(func)

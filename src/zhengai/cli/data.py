@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from zhengai.cli.common import (
+    data_file_options,
     echo_json,
     json_option,
     open_store,
@@ -39,18 +40,7 @@ DEFAULT_CATALOG_PACK = "core"
 
 @click.command("import")
 @click.option("--store", "url", required=True, help="数据库 URL 或 SQLite 文件 / store URL.")
-@click.option(
-    "--subjects",
-    "subjects_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="诊改主体 CSV/Excel / subjects file.",
-)
-@click.option(
-    "--observations",
-    "observations_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="状态数据 CSV/Excel / state data file.",
-)
+@data_file_options
 @click.option("--period", default=None, help="缺省期间 / default period, e.g. 2025-2026-1.")
 @click.option(
     "--form",

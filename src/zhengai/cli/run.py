@@ -12,6 +12,7 @@ from zhengai.alerts import Backend
 from zhengai.chain import GoalChain
 from zhengai.cli.chain import load_chain
 from zhengai.cli.common import (
+    data_file_options,
     echo_json,
     json_option,
     lang,
@@ -49,18 +50,7 @@ _school = click.option("--school", default="default", show_default=True, help="�
 
 @click.command()
 @click.argument("pack_name", metavar="PACK")
-@click.option(
-    "--subjects",
-    "subjects_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="诊改主体 CSV/Excel / subjects file.",
-)
-@click.option(
-    "--observations",
-    "observations_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="状态数据 CSV/Excel / state data file.",
-)
+@data_file_options
 @click.option("--period", required=True, help="诊断期间 / period, e.g. 2025-2026-1.")
 @click.option("--store", "url", default=None, help="数据库 URL 或 SQLite 文件 / store.")
 @click.option(
