@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from zhengai.errors import did_you_mean
+from zhengai.errors import ConcurrencyConflict, did_you_mean
 from zhengai.model import Indicator, IndicatorCatalog, Level, Subject
 from zhengai.store import actions as _actions
 from zhengai.store import ingest as _ingest
@@ -195,6 +195,14 @@ class Store:
                 f"the database refused the write: {str(exc.orig).splitlines()[0]}"
             ) from exc
         except DBAPIError as exc:
+            if _is_deadlock(exc):
+                # The database chose this transaction as a deadlock victim and rolled it
+                # back: the same outcome as losing a compare-and-set, and as safe to retry.
+                reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+                raise ConcurrencyConflict(
+                    f"another writer held the same rows; rolled back ({reason})",
+                    hint="nothing of this call was written; reload and retry it",
+                ) from exc
             if not exc.connection_invalidated:
                 raise
             raise ConnectionLost(
@@ -722,3 +730,18 @@ def _parents_first(items: list[Subject]) -> list[Subject]:
         return depth[subject.id]
 
     return sorted(items, key=level_of)
+
+
+#: Deadlock and serialization failures: MySQL/MariaDB error numbers, PostgreSQL SQLSTATEs.
+_MYSQL_DEADLOCKS = frozenset({1205, 1213})
+_POSTGRES_DEADLOCKS = frozenset({"40P01", "40001"})
+
+
+def _is_deadlock(exc: DBAPIError) -> bool:
+    """Whether the database rolled the transaction back to break a deadlock or a lock wait."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)
+    if code in _POSTGRES_DEADLOCKS:
+        return True
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    return bool(args) and args[0] in _MYSQL_DEADLOCKS
