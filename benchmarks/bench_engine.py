@@ -35,19 +35,15 @@ import sys
 import tempfile
 import textwrap
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import text
+
+from benchmarks._pg import postgres_schema
 
 TERM, BEFORE = "2025-2026-1", "2024-2025-2"
-PG_URL = os.environ.get(
-    "ZHENGAI_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 MAJORS = ["机电一体化", "护理", "会计", "软件技术", "建筑工程", "电子商务", "数控技术", "学前教育"]
 
 #: id, Chinese name, (low, high) of the synthetic uniform values, decimals.
@@ -332,23 +328,6 @@ def _spawn(url: str, pack: Path, backend: str | None) -> dict[str, Any]:
     return result
 
 
-def _postgres_schema() -> tuple[str, Callable[[], None]] | str:
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"bench_engine_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    except (SQLAlchemyError, ImportError) as exc:
-        return f"PostgreSQL skipped: cannot reach {PG_URL} ({exc.__class__.__name__})"
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_URL}?options=-csearch_path%3D{name}", drop
-
-
 def _measure(url: str, pack: Path, students: int) -> dict[str, dict[str, Any]]:
     populate(url, pack, students)
     idle = _spawn(url, pack, None)["maxrss_mb"]
@@ -387,7 +366,7 @@ def main(quick: bool) -> str:
         }
         pg: dict[int, dict[str, dict[str, Any]]] = {}
         for n in sizes:
-            target = _postgres_schema()
+            target = postgres_schema("bench_engine")
             if isinstance(target, str):
                 notes.append(target)
                 break

@@ -22,23 +22,19 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
+from benchmarks._pg import postgres_schema
 from zhengai.data import Observations
 from zhengai.store import Store
 
 INDICATORS = 20
 PERIOD = "2025-2026-1"
-PG_URL = os.environ.get(
-    "ZHENGAI_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 COLUMNS = "subject_id, indicator, period, value, source, recorded_at"
 BARE = (
     "(id INTEGER PRIMARY KEY, subject_id VARCHAR(128), indicator VARCHAR(64), "
@@ -148,23 +144,6 @@ def _ours(url: str, data: Observations) -> tuple[float, float, float]:
     return first.seconds, again.seconds, read
 
 
-def _postgres_schema() -> tuple[str, Callable[[], None]] | str:
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    except (SQLAlchemyError, ImportError) as exc:
-        return f"PostgreSQL skipped: cannot reach {PG_URL} ({exc.__class__.__name__})"
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_URL}?options=-csearch_path%3D{name}", drop
-
-
 def main(quick: bool, students: int | None = None) -> str:
     """Run the ingest comparison and return the Markdown section.
 
@@ -208,7 +187,7 @@ def main(quick: bool, students: int | None = None) -> str:
         lines.append(row("SQLite (file, WAL)", ours, plain, indexed, again, read))
     pg_runs: list[tuple[float, float, float, float, float]] = []
     for _ in range(reps):
-        target = _postgres_schema()
+        target = postgres_schema("bench")
         if isinstance(target, str):
             notes.append(target)
             break

@@ -529,18 +529,7 @@ def _insert_new(
             or_(s.recorded_at.is_(None), o.c.recorded_at == s.recorded_at),
         )
     )
-    target = [
-        "school_id",
-        "subject_id",
-        "indicator",
-        "period",
-        "period_kind",
-        "period_ordinal",
-        "value",
-        "source",
-        "recorded_at",
-        "supersedes",
-    ]
+    target = [*_Direct.columns, "supersedes"]
     result = conn.execute(
         observations.insert().from_select(target, source_rows),
         execution_options={"preserve_rowcount": True},
