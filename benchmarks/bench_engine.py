@@ -316,8 +316,10 @@ def peak_mb() -> float:
 
 def _spawn(url: str, pack: Path, backend: str | None) -> dict[str, Any]:
     payload = json.dumps({"url": url, "pack": str(pack), "backend": backend})
+    # Run as a module from the repository root, so the child imports `benchmarks` too.
     done = subprocess.run(
-        [sys.executable, __file__, "--child", payload],
+        [sys.executable, "-m", "benchmarks.bench_engine", "--child", payload],
+        cwd=Path(__file__).resolve().parents[1],
         capture_output=True,
         text=True,
         check=False,
