@@ -141,3 +141,119 @@ def test_lifecycle_matches_the_reference(
             got[s].append((report, s in gaps))
     for s, history in zip(ids, histories, strict=True):
         assert got[s] == reference(history, for_periods, resolve_after), (s, history)
+
+
+def reference_with_absences(
+    history: list[float | None], present: list[bool], for_periods: int, resolve_after: int
+) -> list[tuple[Report | None, bool] | None]:
+    """The reference for a subject that leaves the population in some periods.
+
+    A period without the subject has no result (None); its open alert is gone with
+    it, so when it comes back its history starts afresh (the data window still
+    reads the observations of the periods it missed).
+    """
+    out: list[tuple[Report | None, bool] | None] = []
+    start = 0
+    for t in range(len(history)):
+        if not present[t]:
+            out.append(None)
+            start = t + 1
+            continue
+        # Replay from the period it (re)joined: earlier periods only feed the window.
+        replay = reference(history[: t + 1], for_periods, resolve_after)
+        states = _replay_from(history[: t + 1], start, for_periods, resolve_after)
+        out.append((states, replay[t][1]))
+    return out
+
+
+def _replay_from(
+    history: list[float | None], start: int, for_periods: int, resolve_after: int
+) -> Report | None:
+    """The last period's report when the lifecycle starts at ``start`` (windows look further back)."""
+    state: Open | None = None
+    report: Report | None = None
+    for t in range(start, len(history)):
+        window = [rank_of(history[t - k]) if t - k >= 0 else None for k in range(for_periods)]
+        breach = all(r is not None and r >= 0 for r in window)
+        now = window[0]
+        report = None
+        if breach:
+            severity = max(r for r in window if r is not None)
+            if state is None:
+                state, status = Open(severity, 1, 0, t), "new"
+            else:
+                status = (
+                    "escalated"
+                    if severity < state.rank
+                    else "de_escalated"
+                    if severity > state.rank
+                    else "ongoing"
+                )
+                state = Open(severity, state.streak + 1, 0, state.since)
+            report = (SEVERITIES[state.rank], status, state.streak, 0, state.since)
+        elif state is not None:
+            quiet = 0 if now is not None and now >= 0 else state.quiet + (now == -1)
+            state = Open(state.rank, state.streak + 1, quiet, state.since)
+            status = "resolved" if now == -1 and quiet >= resolve_after else "ongoing"
+            report = (SEVERITIES[state.rank], status, state.streak, quiet, state.since)
+            if status == "resolved":
+                state = None
+    return report
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    histories=st.lists(st.lists(VALUES, min_size=5, max_size=5), min_size=2, max_size=6),
+    for_periods=st.integers(1, 2),
+    resolve_after=st.integers(1, 2),
+)
+def test_lifecycle_follows_subjects_when_the_population_changes(
+    data: st.DataObject,
+    histories: list[list[float | None]],
+    for_periods: int,
+    resolve_after: int,
+) -> None:
+    """Subjects reordered, leaving and returning between periods: alerts follow the id."""
+    pack = ladder_pack(for_periods, resolve_after)
+    periods = [Period.parse("2023-2024-1").next(k) for k in range(5)]
+    ids = [f"s{i}" for i in range(len(histories))]
+    present = {
+        s: data.draw(st.lists(st.booleans(), min_size=5, max_size=5), label=f"present {s}")
+        for s in ids
+    }
+    rows = [
+        (s, "x", str(p), v)
+        for s, history in zip(ids, histories, strict=True)
+        for p, v in zip(periods, history, strict=True)
+        if v is not None
+    ]
+    observations = Observations(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+    )
+    previous: AlertSet | None = None
+    got: dict[str, list[tuple[Report | None, bool] | None]] = {s: [] for s in ids}
+    for t, period in enumerate(periods):
+        here = data.draw(st.permutations([s for s in ids if present[s][t]]), label="order")
+        for s in ids:
+            if not present[s][t]:
+                got[s].append(None)
+        if not here:
+            previous = None  # nobody to evaluate: the next period starts afresh
+            for s in ids:
+                present[s][t] = False
+            continue
+        subjects = Subjects(here, ["student"] * len(here))
+        previous = evaluate(pack, subjects, observations, period, previous=previous)
+        alerts = {a.subject_id: a for a in previous.alerts}
+        gaps = {g.subject_id for g in previous.gaps}
+        for s in here:
+            alert = alerts.get(s)
+            report: Report | None = None
+            if alert is not None:
+                since = periods.index(alert.since)
+                report = (alert.severity, alert.status.value, alert.streak, alert.quiet, since)
+            got[s].append((report, s in gaps))
+    for s, history in zip(ids, histories, strict=True):
+        expected = reference_with_absences(history, present[s], for_periods, resolve_after)
+        assert got[s] == expected, (s, history, present[s])

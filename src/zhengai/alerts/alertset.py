@@ -106,18 +106,58 @@ class RuleAlerts:
 
 @dataclass
 class RuleGaps:
-    """The data gaps of one rule: subjects and, per indicator, whether it was missing."""
+    """The data gaps of one rule: subjects and, per indicator, whether it was missing.
+
+    Like :class:`RuleAlerts`, gaps point into the population arrays (``population``
+    ids and ``absent``, per indicator whether it was missing at each row) and
+    gather ids and flags only when someone looks: an evaluation of a large, patchy
+    population has many gaps and few readers.  ``where`` selects the gaps' rows,
+    either as a boolean mask over the population (how a backend finds them) or
+    as row numbers.  Build one from explicit arrays with :meth:`of`.
+    """
 
     rule: CompiledRule
-    ids: ObjectArray
-    missing: dict[str, NDArray[np.bool_]]
+    population: ObjectArray
+    where: NDArray[Any]
+    absent: Mapping[str, NDArray[np.bool_]]
+    _rows: IntArray | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(
+        cls, rule: CompiledRule, ids: ObjectArray, missing: Mapping[str, NDArray[np.bool_]]
+    ) -> RuleGaps:
+        """Gaps as aligned arrays: ``ids[i]`` lacks the indicators flagged at ``i``."""
+        return cls(rule, ids, np.arange(len(ids), dtype=np.int64), missing)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        if self.where.dtype == np.bool_:
+            return int(np.count_nonzero(self.where))
+        return len(self.where)
+
+    @property
+    def rows(self) -> IntArray:
+        """The population rows of the gaps, in row order."""
+        if self._rows is None:
+            where = self.where
+            self._rows = (
+                np.flatnonzero(where) if where.dtype == np.bool_ else where.astype(np.int64)
+            )
+        return self._rows
+
+    @property
+    def ids(self) -> ObjectArray:
+        """The subject ids of the gaps."""
+        return self.population[self.rows]
+
+    @property
+    def missing(self) -> dict[str, NDArray[np.bool_]]:
+        """Per indicator of the rule, whether each gap's subject lacks it."""
+        rows = self.rows
+        return {name: flags[rows] for name, flags in self.absent.items()}
 
     def take(self, keep: NDArray[np.bool_]) -> RuleGaps:
         """The gaps where ``keep`` is True."""
-        return RuleGaps(self.rule, self.ids[keep], {k: v[keep] for k, v in self.missing.items()})
+        return RuleGaps(self.rule, self.population, self.rows[keep], self.absent)
 
 
 @dataclass
@@ -204,16 +244,16 @@ class AlertSet:
         if self._gaps is None:
             out: list[DataGap] = []
             for part in self.gap_sets.values():
-                names = list(part.missing)
-                order = np.argsort(part.ids.astype(str), kind="stable")
+                ids, missing = part.ids, part.missing
+                order = np.argsort(ids.astype(str), kind="stable")
                 for i in order.tolist():
                     out.append(
                         DataGap(
                             rule=part.rule.id,
-                            subject_id=str(part.ids[i]),
+                            subject_id=str(ids[i]),
                             level=part.rule.rule.level,
                             period=self.period,
-                            missing=tuple(n for n in names if part.missing[n][i]),
+                            missing=tuple(n for n, flags in missing.items() if flags[i]),
                         )
                     )
             self._gaps = out

@@ -181,6 +181,14 @@ class _Matcher:
     def __init__(self) -> None:
         self._same: dict[tuple[int, int], bool] = {}
         self._index: dict[int, dict[str, int]] = {}
+        self._slots: dict[int, NDArray[np.int64]] = {}
+
+    def slots(self, now: NDArray[np.object_]) -> NDArray[np.int64]:
+        """The lifecycle's scratch table for the population ``now`` (see ``Previous.slots``)."""
+        table = self._slots.get(id(now))
+        if table is None:
+            table = self._slots[id(now)] = np.full(len(now), -1, dtype=np.int64)
+        return table
 
     def positions(
         self, before: NDArray[np.object_], rows: NDArray[np.int64], now: NDArray[np.object_]
@@ -220,6 +228,7 @@ def _prior(
         streak=part.streak[keep],
         quiet=part.quiet[keep],
         since=part.since[keep],
+        slots=matcher.slots(outcome.ids),
     )
 
 

@@ -48,6 +48,10 @@ _NEW, _ONGOING, _ESCALATED, _DE_ESCALATED, _RESOLVED = (
 )
 
 
+#: Status of a breach by code: severity rose, stayed, fell; 3 = no alert last period.
+_BREACH_STATUS = np.array([_ESCALATED, _ONGOING, _DE_ESCALATED, _NEW], dtype=np.int8)
+
+
 @dataclass
 class RuleOutcome:
     """A backend's result for one rule over one level's subjects (``n`` of them).
@@ -80,7 +84,10 @@ class RuleOutcome:
 class Previous:
     """The open alerts of one rule last period, positioned in the current population.
 
-    ``position[j]`` is the row of alert ``j``'s subject now (-1 when the subject is gone).
+    ``position[j]`` is the row of alert ``j``'s subject now (-1 when the subject is
+    gone).  ``slots``, when given, is a scratch table of the population's size
+    filled with -1, shared by the rules of one population and left as it was
+    found (filling one per rule would cost more than the lifecycle itself).
     """
 
     position: NDArray[np.int64]
@@ -88,6 +95,7 @@ class Previous:
     streak: NDArray[np.int64]
     quiet: NDArray[np.int64]
     since: NDArray[np.int64]
+    slots: NDArray[np.int64] | None = None
 
 
 Ranks = Callable[[NDArray[np.intp]], NDArray[np.int64]]
@@ -169,7 +177,8 @@ def decide(
             np.maximum(out, ranks_k(rows), out=out)
         return out
 
-    if previous is None or not len(previous.position):
+    prior = _present(previous) if previous is not None else None
+    if prior is None:
         rows = np.flatnonzero(breach)
         count = len(rows)
         alerts = RuleAlerts(
@@ -184,65 +193,91 @@ def decide(
         )
     else:
         alerts = _lifecycle(
-            outcome, ordinal, previous, breach, severity, current_holds, current_unknown
+            outcome, ordinal, prior, breach, severity, current_holds, current_unknown
         )
-    gap_rows = np.flatnonzero(gap)
-    gaps = RuleGaps(
-        rule=rule,
-        ids=outcome.ids[gap_rows],
-        missing={k: v[gap_rows] for k, v in outcome.absent.items()},
-    )
+    # The gaps stay a mask: their rows are found only if someone reads them.
+    gaps = RuleGaps(rule, outcome.ids, gap, outcome.absent)
     return alerts, gaps
 
 
 def _lifecycle(
     outcome: RuleOutcome,
     ordinal: int,
-    previous: Previous,
+    prior: Previous,
     breach: BoolArray,
     severity: Callable[[NDArray[np.intp]], NDArray[np.int64]],
     current_holds: BoolArray,
     current_unknown: BoolArray,
 ) -> RuleAlerts:
-    # The rows to report are this period's breaches and last period's open alerts.
-    # slot[row] = index of the row's open alert last period, -1 when it had none:
-    # one population-sized int32 array is cheaper than any search.
-    here = previous.position >= 0
-    slot = np.full(len(outcome.ids), -1, dtype=np.int32)
-    slot[previous.position[here]] = np.flatnonzero(here)
-    report = breach.copy()
-    report[previous.position[here]] = True
-    rows = np.flatnonzero(report)
-    j = slot[rows]
-    o = j >= 0
-    j = np.where(o, j, 0)
-    b = breach[rows]
-    open_only = o & ~b
-    prev_rank = previous.rank[j]
-    rank = np.where(b, severity(rows), prev_rank)
-    # Open but not breaching: quiet grows only on a definitely false period, resets
-    # when the condition holds again, and stays while the data are missing.
-    now_holds = current_holds[rows]
-    calm = open_only & ~(now_holds | current_unknown[rows])
-    quiet = previous.quiet[j] + calm
-    np.putmask(quiet, b | (open_only & now_holds), 0)
-    status = np.full(len(rows), _ONGOING, dtype=np.int8)
-    np.putmask(status, ~o, _NEW)
-    bo = b & o
-    np.putmask(status, bo & (rank < prev_rank), _ESCALATED)
-    np.putmask(status, bo & (rank > prev_rank), _DE_ESCALATED)
-    np.putmask(status, calm & (quiet >= outcome.rule.rule.resolve_after), _RESOLVED)
-    streak = previous.streak[j] + 1
-    np.putmask(streak, ~o, 1)
-    since = previous.since[j]
-    np.putmask(since, ~o, ordinal)
+    # The alerts are this period's breaches, then last period's open alerts that do
+    # not breach now.  After the one pass that finds the breaches everything works
+    # on those rows alone, each in one pass: with tens of thousands of alerts the
+    # passes over the alerts, not over the population, are what costs.
+    position = prior.position
+    slots = prior.slots if prior.slots is not None else np.full(len(breach), -1, dtype=np.int64)
+    slots[position] = np.arange(len(position))
+    fired = np.flatnonzero(breach)
+    slot = slots[fired]  # the breach's alert last period, -1 for none
+    slots[position] = -1  # leave the shared table as it was
+    had = slot >= 0
+    stopped = ~breach[position]
+    extra = position[stopped]
+    n_fired = len(fired)
+    count = n_fired + len(extra)
+    now, later = slice(0, n_fired), slice(n_fired, count)
+
+    rows = np.empty(count, dtype=np.int64)
+    rows[now], rows[later] = fired, extra
+    rank = np.empty(count, dtype=np.int64)
+    rank[now] = severity(fired)
+    rank[later] = prior.rank[stopped]
+    status = np.empty(count, dtype=np.int8)
+    streak = np.empty(count, dtype=np.int64)
+    quiet = np.zeros(count, dtype=np.int64)
+    since = np.empty(count, dtype=np.int64)
+
+    # Breaching now: new, or ongoing / escalated / de-escalated as the severity
+    # moved.  (slot -1 reads the last alert's fields: masked out by `had`.)
+    code = np.sign(rank[now] - prior.rank[slot]) + 1  # 0 more severe, 1 same, 2 less
+    np.putmask(code, ~had, 3)
+    status[now] = _BREACH_STATUS[code]
+    streak[now] = np.where(had, prior.streak[slot] + 1, 1)
+    since[now] = np.where(had, prior.since[slot], ordinal)
+
+    # Open but not breaching: the severity stays; quiet grows only on a definitely
+    # false period, resets when the condition holds again (a for_periods window not
+    # yet complete), and stays while the data are missing.
+    holds_now = current_holds[extra]
+    calm = ~(holds_now | current_unknown[extra])
+    quiet_now = np.where(holds_now, 0, prior.quiet[stopped] + calm)
+    quiet[later] = quiet_now
+    status[later] = np.where(
+        calm & (quiet_now >= outcome.rule.rule.resolve_after), _RESOLVED, _ONGOING
+    )
+    streak[later] = prior.streak[stopped] + 1
+    since[later] = prior.since[stopped]
     return RuleAlerts(
         rule=outcome.rule,
         scope=outcome.scope(),
-        rows=rows.astype(np.int64, copy=False),
-        rank=rank.astype(np.int64, copy=False),
+        rows=rows,
+        rank=rank,
         status=status,
-        streak=streak.astype(np.int64, copy=False),
-        quiet=quiet.astype(np.int64, copy=False),
-        since=since.astype(np.int64, copy=False),
+        streak=streak,
+        quiet=quiet,
+        since=since,
     )
+
+
+def _present(previous: Previous) -> Previous | None:
+    """Last period's open alerts of the subjects still here (None when there are none)."""
+    here = previous.position >= 0
+    if not here.all():
+        previous = Previous(
+            position=previous.position[here],
+            rank=previous.rank[here],
+            streak=previous.streak[here],
+            quiet=previous.quiet[here],
+            since=previous.since[here],
+            slots=previous.slots,
+        )
+    return previous if len(previous.position) else None
