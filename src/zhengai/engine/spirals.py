@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from zhengai.alerts import AlertSet
+from zhengai.alerts.batch import rules_by_level
 from zhengai.chain import GoalChain
 from zhengai.data import Observations, Subjects
 from zhengai.model import Level, Period
@@ -27,11 +28,16 @@ from zhengai.spiral.guards import alert_inputs
 __all__ = ["guard_inputs", "watched_indicators"]
 
 
-def watched_indicators(pack: Pack) -> dict[Level, set[str]]:
-    """The indicators the pack's rules read, per level: what its standards cover."""
+def watched_indicators(pack: Pack, period: Period | None = None) -> dict[Level, set[str]]:
+    """The indicators the pack's rules read, per level: what its standards cover.
+
+    With ``period``, only the rules that run at it (their cadence is its kind):
+    a 学年 figure is not expected in a 学期, nor a 学期 figure in a 学年.
+    """
     out: dict[Level, set[str]] = defaultdict(set)
-    for compiled in pack.rules.values():
-        out[compiled.rule.level].update(compiled.indicators)
+    for level, rules in rules_by_level(pack, period).items():
+        for compiled in rules:
+            out[level].update(compiled.indicators)
     return dict(out)
 
 
@@ -50,7 +56,8 @@ def guard_inputs(
 
     ``targets``/``goal_mask`` come from the goals each subject owns in ``chain``;
     ``covered`` says whether a rule of the subject's level watches the indicator;
-    ``data_ratio`` is the share of the watched indicators observed in ``period``
+    ``data_ratio`` is the share of the indicators that the rules running at ``period``
+    (by cadence) watch and that were observed in it
     (NaN when the level has none, so completeness stays unknown); alert columns
     come from ``alerts`` with ``handled`` ``(subject_id, rule)`` pairs.
     """
@@ -79,7 +86,10 @@ def guard_inputs(
         if level is not None:
             covered[i] = [name in watched.get(level, ()) for name in indicators]
 
-    data_ratio = _completeness(subject_ids, levels, watched, observations, target_period)
+    # Completeness counts only what the period's rules read: a term-only figure is
+    # not missing from a year.
+    expected = watched_indicators(pack, target_period)
+    data_ratio = _completeness(subject_ids, levels, expected, observations, target_period)
     columns = alert_inputs(subject_ids, alerts.alerts if alerts else (), handled=handled)
     return GuardInputs(
         n=n,

@@ -557,7 +557,7 @@ class _Generator:
 
     # -- majors, 二级学院 and the school ------------------------------------------------------
     def majors(self) -> None:
-        """Per year 就业率, 毕业率, 企业满意度, 体质健康合格率, rolled up by headcount."""
+        """Per year 就业率, 毕业率, 企业满意度, 体质健康合格率 (by headcount) and 诊断次数."""
         rng, s = self.rng, self.s
         n_majors, n_years = len(s.major_ids), len(self.years)
 
@@ -623,6 +623,12 @@ class _Generator:
             self.add_matrix(self.school, self.years, indicator, school)
             self.remember(s.college_ids, indicator, colleges)
             self.remember([SCHOOL_ID], indicator, school)
+        # 专业考核性诊断次数 (003 §五(二)2(2): once a year): every major holds its yearly
+        # diagnosis, one in ten twice.  Drawn from a child generator, so that adding the
+        # indicator left every other figure of a seed as it was.
+        own = np.random.default_rng(self.rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+        diagnoses = np.where(own.random((n_majors, n_years)) < 0.1, 2.0, 1.0)
+        self.add_matrix(s.major_ids, self.years, "major_diagnoses", diagnoses)
 
     def staff(self) -> None:
         """Per year 双师素质教师比例, 生师比 and 技术服务到款额 of 二级学院 and the school."""
