@@ -23,6 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.sql import ColumnElement, FromClause, null
+from sqlalchemy.sql import ColumnElement, FromClause, Select, null
 from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.types import TypeEngine
 
@@ -55,7 +56,7 @@ from zhengai.expr import Frame
 from zhengai.model import Level, Period
 from zhengai.packs import CompiledRule, Pack
 
-__all__ = ["scratch_tables", "sql_outcomes"]
+__all__ = ["LevelQuery", "attribute_names", "level_query", "scratch_tables", "sql_outcomes"]
 
 Col = ColumnElement[Any]
 
@@ -74,7 +75,8 @@ def _connect(connection: Connection | Engine | None) -> Iterator[Connection]:
             engine.dispose()
 
 
-def _attribute_names(pack: Pack) -> list[str]:
+def attribute_names(pack: Pack) -> list[str]:
+    """The subject attributes the pack's rules read or show (and their peer groups)."""
     names: dict[str, None] = {}
     for rule in pack.rules.values():
         names.update(dict.fromkeys(a for a in rule.attributes if a not in ("level", "parent_id")))
@@ -97,7 +99,7 @@ def scratch_tables(
         "string": String(255),
         "any": String(255),
     }
-    attrs = _attribute_names(pack)
+    attrs = attribute_names(pack)
     subject_table = Table(
         f"zhengai_scratch_subjects_{suffix}",
         metadata,
@@ -193,21 +195,38 @@ def _outcomes(
     observation_t: FromClause,
 ) -> list[RuleOutcome]:
     out: list[RuleOutcome] = []
-    attrs = _attribute_names(pack)
+    attrs = attribute_names(pack)
     for level, rules in rules_by_level(pack, period).items():
         out.extend(_level_outcomes(conn, level, rules, period, subject_t, observation_t, attrs))
     return out
 
 
-def _level_outcomes(
-    conn: Connection,
+@dataclass(frozen=True)
+class LevelQuery:
+    """The pivot-and-flags ``SELECT`` of one level, and how its columns are named.
+
+    One row per subject of the level: ``subject_id``, ``name``, ``parent_id``,
+    the attribute columns, then ``a{r}`` (rule ``r``'s ``applies_to``),
+    ``f{r}_{k}_{i}`` (ladder step ``i`` ``k`` periods back) as 1 / 0 / NULL, and
+    ``v{j}_{k}`` (indicator ``names[j]`` ``k`` periods back, ``k ≤ depth``).
+    """
+
+    query: Select[Any]
+    rules: tuple[CompiledRule, ...]
+    names: tuple[str, ...]
+    depth: int
+    attributes: tuple[str, ...]
+
+
+def level_query(
     level: Level,
     rules: Sequence[CompiledRule],
     period: Period,
     subject_t: FromClause,
     observation_t: FromClause,
     attrs: Sequence[str],
-) -> list[RuleOutcome]:
+) -> LevelQuery:
+    """The pivot of ``level``'s subjects for ``period`` and every rule's flags (unordered)."""
     depth = history_needed(rules)
     periods = [str(period.prev(k)) for k in range(depth + 1)]
     names = list(dict.fromkeys(i for r in rules for i in r.indicators))
@@ -261,7 +280,27 @@ def _level_outcomes(
             )
     values = [lag(n, k).label(f"v{j}_{k}") for j, n in enumerate(names) for k in range(depth + 1)]
     shown = [p.name, p.parent_id, *(p[a] for a in attrs)]
-    query = select(p.subject_id, *shown, *flags, *values).order_by(p.subject_id)
+    return LevelQuery(
+        query=select(p.subject_id, *shown, *flags, *values),
+        rules=tuple(rules),
+        names=tuple(names),
+        depth=depth,
+        attributes=tuple(attrs),
+    )
+
+
+def _level_outcomes(
+    conn: Connection,
+    level: Level,
+    rules: Sequence[CompiledRule],
+    period: Period,
+    subject_t: FromClause,
+    observation_t: FromClause,
+    attrs: Sequence[str],
+) -> list[RuleOutcome]:
+    built = level_query(level, rules, period, subject_t, observation_t, attrs)
+    names, depth = list(built.names), built.depth
+    query = built.query.order_by(built.query.selected_columns.subject_id)
     result = conn.execute(query)
     columns = list(result.keys())
     # One object matrix from the fetched rows; columns are converted by numpy, not per row.

@@ -18,14 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from zhengai.alerts import AlertSet, Backend
 from zhengai.alerts import evaluate as evaluate_alerts
-from zhengai.alerts.batch import history_needed
+from zhengai.alerts.batch import history_needed, skipped_for_cadence
 from zhengai.chain import GoalChain
 from zhengai.chain.observations import actuals_from_observations
 from zhengai.data import Observations, Subjects
+from zhengai.engine.indb import write_alerts
 from zhengai.engine.result import RunResult, SpiralRow
 from zhengai.engine.sqlrun import (
     count_subjects,
@@ -33,6 +34,7 @@ from zhengai.engine.sqlrun import (
     refresh_statistics,
     subjects_query,
 )
+from zhengai.engine.stored import StoredAlertSet
 from zhengai.errors import ZhengaiError
 from zhengai.model import Observation, Period, Subject
 from zhengai.packs import Pack, load_pack
@@ -89,6 +91,9 @@ def run(
 
     tick = started
     in_database = backend == "sql" and store is not None
+    # With the previous period's alerts in the store (not passed in), the database
+    # decides the lifecycle and writes the alerts itself: nothing per subject in Python.
+    written_by_database = in_database and previous is None
     if store is not None:
         periods = _window(loaded, target, chain_period)
         if in_database:
@@ -106,7 +111,7 @@ def run(
         else:
             subjects = Subjects.from_subjects(store.subjects())
             observations = store.observations(period=periods, as_of=when).to_data()
-        if previous is None:
+        if previous is None and not written_by_database:
             previous = previous_alerts(store, loaded, target)
     else:
         assert not isinstance(data, Store)
@@ -121,7 +126,15 @@ def run(
         raise EngineError("没有诊改主体 (no subjects): load subjects before running")
     tick = lap("read", tick)
 
-    if in_database:
+    if written_by_database:
+        assert store is not None
+        with store.engine.begin() as conn:
+            refresh_statistics(conn)
+        # Filled in by _write_in_database inside the run's transaction.
+        alerts = AlertSet(
+            pack=loaded.identity, period=target, severities=loaded.severities, backend=backend
+        )
+    elif in_database:
         assert store is not None
         alerts = _alerts_in_store(store, loaded, target, when, previous)
     else:
@@ -155,7 +168,11 @@ def run(
         spirals=spirals,
         timings=timings,
     )
-    if store is not None:
+    if written_by_database:
+        assert store is not None
+        result.run_id = _write_in_database(store, loaded, result, started)
+        lap("write", tick)
+    elif store is not None:
         result.run_id = _write(store, loaded, result, started)
         lap("write", tick)
     timings["total"] = round(time.perf_counter() - started, 4)
@@ -264,16 +281,7 @@ def previous_alerts(store: Store, pack: Pack, period: Period) -> AlertSet | None
     """
     prior = period.prev()
     with store.transaction() as conn:
-        run_id = conn.execute(
-            select(runs_table.c.id)
-            .where(
-                runs_table.c.school_id == store.school,
-                runs_table.c.pack_name == pack.name,
-                runs_table.c.period == str(prior),
-            )
-            .order_by(runs_table.c.id.desc())
-            .limit(1)
-        ).scalar()
+        run_id = _previous_run(conn, store, pack, period)
         if run_id is None:
             return None
         rows = (
@@ -307,6 +315,119 @@ def previous_alerts(store: Store, pack: Pack, period: Period) -> AlertSet | None
             }
         )
     return AlertSet.from_records(pack, prior, records)
+
+
+def _previous_run(conn: Connection, store: Store, pack: Pack, period: Period) -> int | None:
+    """The id of the latest stored run of ``pack`` for the period before ``period``."""
+    found = conn.execute(
+        select(runs_table.c.id)
+        .where(
+            runs_table.c.school_id == store.school,
+            runs_table.c.pack_name == pack.name,
+            runs_table.c.period == str(period.prev()),
+        )
+        .order_by(runs_table.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def _run_row(store: Store, pack_id: int, result: RunResult) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "school_id": store.school,
+        "pack_id": pack_id,
+        "pack_name": result.pack.name,
+        "pack_version": result.pack.version,
+        "pack_hash": result.pack.hash,
+        "period": str(result.period),
+        "as_of": result.as_of,
+        "backend": result.backend,
+        "started_at": now,
+        "finished_at": now,
+    }
+
+
+def _write_in_database(store: Store, pack: Pack, result: RunResult, started: float) -> int:
+    """The run record, then alerts and gaps by ``INSERT … SELECT``, then scores: one transaction.
+
+    The alerts continue the lifecycle of the latest stored run of the period
+    before (:mod:`zhengai.engine.indb`); ``result.alerts`` becomes a
+    :class:`StoredAlertSet` over the rows written.  Returns the run id.
+    """
+    period = result.period
+    depth = history_needed(pack.rules.values())
+    periods = [period.prev(k) for k in range(depth + 1)]
+    latest = latest_query(store.school, periods=periods, as_of=result.as_of).subquery("latest")
+    with store.transaction() as conn:
+        pack_id = store.save_pack(pack.name, pack.version, pack.to_yaml(), conn=conn)
+        inserted = conn.execute(
+            runs_table.insert().values(**_run_row(store, pack_id, result), timings={}, counts={})
+        ).inserted_primary_key
+        assert inserted is not None
+        run_id = int(inserted[0])
+        tick = time.perf_counter()
+        written = write_alerts(
+            conn,
+            school=store.school,
+            pack=pack,
+            period=period,
+            run_id=run_id,
+            previous_run=_previous_run(conn, store, pack, period),
+            subjects=subjects_query(store, pack),
+            observations=latest,
+        )
+        result.timings["alerts"] = round(
+            result.timings.get("alerts", 0.0) + time.perf_counter() - tick, 4
+        )
+        if written.rendered_in_python:
+            result.timings["alerts_rendered_in_python"] = written.rendered_in_python
+        result.alerts = StoredAlertSet(
+            store,
+            pack,
+            period,
+            run_id=run_id,
+            backend=result.backend,
+            skipped=skipped_for_cadence(pack, period),
+            alerts=written.alerts,
+            gaps=written.gaps,
+        )
+        _insert_scores(store, conn, run_id, result)
+        conn.execute(
+            runs_table.update()
+            .where(runs_table.c.id == run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                timings={**result.timings, "before_write": round(time.perf_counter() - started, 4)},
+                counts=result.counts(),
+            )
+        )
+    return run_id
+
+
+def _insert_scores(store: Store, conn: Connection, run_id: int, result: RunResult) -> None:
+    period = str(result.period)
+    store.insert_rows(
+        "zg_scores",
+        [
+            {
+                "run_id": run_id,
+                "scorecard": s["scorecard"],
+                "subject_id": s["subject_id"],
+                "period": period,
+                "score": s["score"],
+                "band": s["band"],
+                "rank_position": s["rank"],
+                "details": {
+                    "grade": s["grade"],
+                    "partial": s["partial"],
+                    "failed": s["failed"],
+                },
+            }
+            for s in result.score_records()
+        ],
+        conn=conn,
+    )
 
 
 def _write(store: Store, pack: Pack, result: RunResult, started: float) -> int:
@@ -367,27 +488,7 @@ def _write(store: Store, pack: Pack, result: RunResult, started: float) -> int:
             ],
             conn=conn,
         )
-        store.insert_rows(
-            "zg_scores",
-            [
-                {
-                    "run_id": run_id,
-                    "scorecard": s["scorecard"],
-                    "subject_id": s["subject_id"],
-                    "period": period,
-                    "score": s["score"],
-                    "band": s["band"],
-                    "rank_position": s["rank"],
-                    "details": {
-                        "grade": s["grade"],
-                        "partial": s["partial"],
-                        "failed": s["failed"],
-                    },
-                }
-                for s in result.score_records()
-            ],
-            conn=conn,
-        )
+        _insert_scores(store, conn, run_id, result)
     return int(run_id)
 
 
