@@ -167,11 +167,13 @@ def _kill_other_sessions(db_url: str) -> None:
     admin = create_engine(db_url)
     with admin.connect() as conn:
         if admin.dialect.name == "postgresql":
-            # Only the backend that is inside our ingest (others share this database).
+            # Only the backend that is inside our ingest (others share this database):
+            # its one COPY of the whole load is still running.
             conn.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE state = 'idle in transaction' AND query LIKE 'COPY zg\\_%'"
+                    "WHERE state IN ('active', 'idle in transaction') "
+                    "AND query LIKE 'COPY zg\\_%' AND pid <> pg_backend_pid()"
                 )
             )
         else:
@@ -220,6 +222,11 @@ def test_a_killed_connection_halfway_leaves_the_store_as_it_was(store: Store) ->
             "observation 2 has value '很好', which is not a number",
         ),
         (
+            {"indicator": ["gpa", "g\x00pa"]},
+            "store.bad_observations",
+            "observation 2 has a NUL character in its indicator",
+        ),
+        (
             {"subject_id": ["a", "x" * 129]},
             "store.bad_observations",
             "observation 2 has a subject_id longer than 128 characters",
@@ -247,6 +254,74 @@ def test_a_missing_column_is_named(store: Store) -> None:
     with pytest.raises(BadObservations) as err:
         store.ingest({"subject_id": ["a"], "period": ["2025-2026-1"]})
     assert err.value.message == "observation columns missing: indicator, value"
+
+
+def test_every_kind_of_cell_reads_back_as_it_was_given(store: Store) -> None:
+    # The PostgreSQL load assembles binary COPY rows with numpy: texts of mixed widths
+    # and scripts, NULLs in every nullable column, several periods of several kinds in
+    # one call (one written non-canonically), given and missing times, both load paths.
+    given = datetime(2025, 3, 1, 9, 30, 15, 123456)
+    data = Observations(
+        ["学生甲", "s", "st-000000000042", "学生甲", "m1", "m1", "学生乙"],
+        ["到课率", "gpa", "attendance_rate", "gpa", "employment_rate", "到课率", "gpa"],
+        [
+            "2025-2026-1",
+            "2025-2026-1",
+            "2025-2026-2",
+            "2025-2026-1",
+            "2024-2025",
+            "2025-9",
+            "2025-2026-1",
+        ],
+        [0.875, np.nan, -1e300, 5e-324, 93.0, 0.0, np.nan],
+        ["7.2", None, "", "教务系统", None, "7.2", None],
+        np.array([given, None, None, given, given, None, None], dtype="datetime64[us]"),
+    )
+    assert store.ingest(data, recorded_at=T0, batch_size=3).added == 7
+
+    def stored() -> set[tuple[Any, ...]]:
+        back = store.observations(period=["2025-2026-1", "2025-2026-2", "2024-2025", "2025-09"])
+        return {
+            (s, i, p, None if np.isnan(v) else float(v), src, t.item())
+            for s, i, p, v, src, t in zip(
+                back.subject_id,
+                back.indicator,
+                back.period,
+                back.value,
+                back.source,
+                back.recorded_at,
+                strict=True,
+            )
+        }
+
+    t0 = T0.replace(tzinfo=None)
+    expected = {
+        ("学生甲", "到课率", "2025-2026-1", 0.875, "7.2", given),
+        ("s", "gpa", "2025-2026-1", None, None, t0),
+        ("st-000000000042", "attendance_rate", "2025-2026-2", -1e300, "", t0),
+        ("学生甲", "gpa", "2025-2026-1", 5e-324, "教务系统", given),
+        ("m1", "employment_rate", "2024-2025", 93.0, None, given),
+        ("m1", "到课率", "2025-09", 0.0, "7.2", t0),
+        ("学生乙", "gpa", "2025-2026-1", None, None, t0),
+    }
+    assert stored() == expected
+    # The periods hold data now: the staged path, with the same cells and one change.
+    again = Observations(
+        data.subject_id,
+        data.indicator,
+        data.period,
+        np.where(np.arange(7) == 1, 0.5, data.value),
+        data.source,
+        data.recorded_at,
+    )
+    later = T0 + timedelta(days=1)
+    assert store.ingest(again, recorded_at=later, batch_size=2).added == 1
+    expected.remove(("s", "gpa", "2025-2026-1", None, None, t0))
+    expected.add(("s", "gpa", "2025-2026-1", 0.5, None, later.replace(tzinfo=None)))
+    assert stored() == expected
+    versions = store.observation_versions("s", "gpa", "2025-2026-1")
+    assert versions.value.tolist()[1] == 0.5
+    assert versions.supersedes[1] == versions.id[0]
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ that the two agree.  Nothing outside tests calls ``metadata.create_all``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,14 +31,22 @@ from sqlalchemy import (
 
 from zhengai.store.types import BigId, UtcDateTime
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+    from sqlalchemy.schema import SchemaItem
+    from sqlalchemy.sql.compiler import DDLCompiler
+    from sqlalchemy.sql.ddl import BaseDDLElement
+
 __all__ = [
     "ACTION_STATUSES",
+    "DIALECT_INDEXES",
     "action_events",
     "actions",
     "alerts",
     "data_gaps",
     "goal_edges",
     "goals",
+    "index_applies",
     "indicators",
     "metadata",
     "observations",
@@ -345,14 +355,65 @@ action_events = Table(
     Column("reason", Text, nullable=False),
 )
 
-# Revision 0002: the read and batch paths.
-Index(
-    "ix_zg_observations_key",
-    observations.c.school_id,
-    observations.c.period_kind,
-    observations.c.period_ordinal,
-    observations.c.indicator,
-    observations.c.subject_id,
+#: Indexes that only some databases have (revision 0004), by name: SQLite and
+#: MySQL/MariaDB keep the b-tree key index of observations; PostgreSQL has a BRIN index
+#: on the period columns and a hash index on ``subject_id`` instead.
+DIALECT_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_zg_observations_key": ("sqlite", "mysql", "mariadb"),
+    "ix_zg_observations_period": ("postgresql",),
+    "ix_zg_observations_subject": ("postgresql",),
+}
+
+
+def index_applies(name: str | None, dialect: str) -> bool:
+    """Whether the index ``name`` of this metadata exists on a database of ``dialect``."""
+    return name not in DIALECT_INDEXES or dialect in DIALECT_INDEXES[name]
+
+
+def _only_where_it_applies(index: Index) -> None:
+    name = str(index.name)
+
+    def check(
+        ddl: BaseDDLElement,
+        target: SchemaItem | str,
+        bind: Connection | None,
+        tables: list[Table] | None = None,
+        state: Any | None = None,
+        *,
+        dialect: Dialect,
+        compiler: DDLCompiler | None = None,
+        checkfirst: bool,
+    ) -> bool:
+        return index_applies(name, dialect.name)
+
+    index.ddl_if(callable_=check)
+
+
+# Revision 0002: the read and batch paths.  Revision 0004 replaces the observations key
+# index on PostgreSQL: state data is append-only, so a BRIN index finds a period's
+# blocks at almost no cost per loaded row, and a hash index serves the point reads.
+_only_where_it_applies(
+    Index(
+        "ix_zg_observations_key",
+        observations.c.school_id,
+        observations.c.period_kind,
+        observations.c.period_ordinal,
+        observations.c.indicator,
+        observations.c.subject_id,
+    )
+)
+_only_where_it_applies(
+    Index(
+        "ix_zg_observations_period",
+        observations.c.school_id,
+        observations.c.period_kind,
+        observations.c.period_ordinal,
+        postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
+    )
+)
+_only_where_it_applies(
+    Index("ix_zg_observations_subject", observations.c.subject_id, postgresql_using="hash")
 )
 Index(
     "ix_zg_spiral_states_loop_id_state",
