@@ -71,6 +71,15 @@ PACK = {
             when: 到课率 < 0.7
             severity: 橙
             message: "{专业} {年级} {住校} {到课率:.2f}"
+          - id: sustained_ladder
+            name: 持续两学期的阶梯
+            level: 学生
+            for_periods: 2
+            resolve_after: 3
+            ladder:
+              - {severity: 红, when: 不及格学分 >= 20}
+              - {severity: 黄, when: 到课率 < 0.8}
+            message: "{subject_name} {不及格学分:.0f} 学分，到课率 {到课率:.0%}"
           - id: conduct_first
             name: 违纪优先
             level: 学生

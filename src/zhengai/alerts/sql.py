@@ -11,7 +11,9 @@ indicator and lag, ``MAX(CASE …)`` over the observations — and a second
 at every period of its ``for_periods`` window as 1 / 0 / NULL, with the
 compiled ``Expression.to_sql``.  Only those flags and the values shown in
 alerts are fetched; the lifecycle is then decided by the same numpy code as
-the other backends.
+the other backends.  (A run on a store does not fetch them:
+:mod:`zhengai.engine.indb` materialises :func:`level_query` in a temporary
+table and decides and writes the alerts there.)
 
 When the same (subject, indicator, period) was observed more than once, the
 pivot keeps the largest value, whereas the in-memory pivot keeps the one

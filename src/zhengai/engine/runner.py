@@ -76,6 +76,15 @@ def run(
     observations of ``chain_period`` (default: ``period``; goals are usually
     yearly while warnings run per term).  ``loops`` names the spiral loops whose
     states to report (default: the pack's loops).
+
+    With a store and ``backend="sql"`` the database computes the alerts, their
+    lifecycle against the stored run of the period before, and writes them and
+    the data gaps with ``INSERT … SELECT`` inside the run's transaction
+    (:mod:`zhengai.engine.indb`); ``result.alerts`` is then a
+    :class:`~zhengai.engine.stored.StoredAlertSet` that counts and summarises in
+    SQL and loads the rows only when asked.  Given an explicit ``previous``,
+    the rule flags come back from the database and the lifecycle is decided in
+    Python, as for the other backends.
     """
     started = time.perf_counter()
     loaded = load_pack(pack)
@@ -202,14 +211,14 @@ def _alerts_in_store(
     as_of: datetime,
     previous: AlertSet | None,
 ) -> AlertSet:
-    """Alerts computed by the database over the store's own tables.
+    """Rule flags computed by the database over the store's own tables, decided in Python.
 
-    The rules compile to SQL over the newest visible version of each value (the
+    Only for a run given an explicit ``previous`` AlertSet (otherwise the
+    database decides and writes everything: :func:`_write_in_database`).  The
+    rules compile to SQL over the newest visible version of each value (the
     same as-of read as the other backends) and over the store's subjects with
-    their attributes taken out of the JSON column (:func:`subjects_query`);
-    neither the population nor its state data leave the database, only the
-    firing and undecided rows come back (with the names and attributes that
-    alerts show).
+    their attributes taken out of the JSON column (:func:`subjects_query`); one
+    row of flags and values per subject of each level comes back.
     """
     depth = history_needed(pack.rules.values())
     periods = [period.prev(k) for k in range(depth + 1)]
