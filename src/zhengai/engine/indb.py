@@ -95,15 +95,57 @@ class _CreateTempAs(Executable, ClauseElement):
 
     inherit_cache = False
 
-    def __init__(self, name: str, query: Select[Any]) -> None:
+    def __init__(self, name: str, query: Select[Any], index: Sequence[str] = ()) -> None:
         self.name = name
         self.query = query
+        self.index = tuple(index)
 
 
 @compiles(_CreateTempAs)
 def _compile_create_temp_as(element: _CreateTempAs, compiler: SQLCompiler, **kw: Any) -> str:
     name = compiler.preparer.quote(element.name)
-    return f"CREATE TEMPORARY TABLE {name} AS {compiler.process(element.query, **kw)}"
+    index = ""
+    if element.index and compiler.dialect.name in ("mysql", "mariadb"):
+        # Declared in the CREATE: a CREATE INDEX would commit the transaction there.
+        index = f" (INDEX ({', '.join(compiler.preparer.quote(c) for c in element.index)}))"
+    return f"CREATE TEMPORARY TABLE {name}{index} AS {compiler.process(element.query, **kw)}"
+
+
+def _drop(conn: Connection, name: str) -> None:
+    drop = "DROP TEMPORARY TABLE" if family(conn.dialect.name) == "mysql" else "DROP TABLE"
+    conn.execute(text(f"{drop} {conn.dialect.identifier_preparer.quote(name)}"))
+
+
+@contextmanager
+def _open_alerts(conn: Connection, school: str, run_id: int | None) -> Iterator[FromClause | None]:
+    """The open alerts of the previous run in a temporary table (None without a run).
+
+    Joining the flags to ``zg_alerts`` directly lets SQLite walk the run's index
+    once per subject (quadratic); a small table of its own is hashed by
+    PostgreSQL, indexed automatically by SQLite and declared indexed on MySQL.
+    """
+    if run_id is None:
+        yield None
+        return
+    a = alerts_table.c
+    query = select(
+        a.rule.label("p_rule"),
+        a.subject_id.label("p_sid"),
+        a.severity.label("p_sev"),
+        a.streak.label("p_streak"),
+        a.quiet.label("p_quiet"),
+        a.since_period.label("p_since"),
+    ).where(a.school_id == school, a.run_id == run_id, a.status != AlertStatus.RESOLVED.value)
+    name = f"zg_tmp_open_{uuid.uuid4().hex[:12]}"
+    conn.execute(_CreateTempAs(name, query, index=("p_sid",)))
+    columns: list[tuple[str, Any]] = [
+        ("p_rule", String()),
+        ("p_sid", String()),
+        ("p_sev", String()),
+    ]
+    columns += [("p_streak", Integer()), ("p_quiet", Integer()), ("p_since", String())]
+    yield table(name, *(column(k, t) for k, t in columns))
+    _drop(conn, name)
 
 
 @contextmanager
@@ -125,8 +167,7 @@ def _temporary(
     yield table(name, *(column(k, t) for k, t in kinds.items()))
     # Only reached on success: a failed transaction rolls the table back on SQLite and
     # PostgreSQL; on MySQL/MariaDB it lives until the connection closes (a unique name).
-    drop = "DROP TEMPORARY TABLE" if family(conn.dialect.name) == "mysql" else "DROP TABLE"
-    conn.execute(text(f"{drop} {conn.dialect.identifier_preparer.quote(name)}"))
+    _drop(conn, name)
 
 
 def write_alerts(
@@ -151,15 +192,16 @@ def write_alerts(
     attrs = attribute_names(pack)
     types = {a: str(pack.attributes.get(a, STRING)) for a in attrs}
     totals = [0, 0, 0]
-    for level, rules in rules_by_level(pack, period).items():
-        built = level_query(level, rules, period, subjects, observations, attrs)
-        with _temporary(conn, built, types) as flags:
-            for r, rule in enumerate(rules):
-                writer = _RuleWriter(conn, dialect, school, pack, period, run_id, flags, built)
-                alerts, rendered = writer.alerts(r, rule, previous_run)
-                totals[0] += alerts
-                totals[2] += rendered
-                totals[1] += writer.gaps(r, rule)
+    with _open_alerts(conn, school, previous_run) as opened:
+        for level, rules in rules_by_level(pack, period).items():
+            built = level_query(level, rules, period, subjects, observations, attrs)
+            with _temporary(conn, built, types) as flags:
+                for r, rule in enumerate(rules):
+                    writer = _RuleWriter(conn, dialect, school, pack, period, run_id, flags, built)
+                    alerts, rendered = writer.alerts(r, rule, opened)
+                    totals[0] += alerts
+                    totals[2] += rendered
+                    totals[1] += writer.gaps(r, rule)
     return Written(alerts=totals[0], gaps=totals[1], rendered_in_python=totals[2])
 
 
@@ -223,9 +265,9 @@ class _RuleWriter:
         return shown
 
     # -- alerts --------------------------------------------------------------------------
-    def alerts(self, r: int, rule: CompiledRule, previous_run: int | None) -> tuple[int, int]:
+    def alerts(self, r: int, rule: CompiledRule, opened: FromClause | None) -> tuple[int, int]:
         """Insert the rule's alerts; returns (alerts written, of which rendered in Python)."""
-        rows = self._rows(r, rule, previous_run)
+        rows = self._rows(r, rule, opened)
         f = rows.c
         severities = self.pack.severities
         severity = case(
@@ -285,7 +327,7 @@ class _RuleWriter:
         python = self._render_in_python(rule, rows, leftover)
         return written + python, python
 
-    def _rows(self, r: int, rule: CompiledRule, previous_run: int | None) -> FromClause:
+    def _rows(self, r: int, rule: CompiledRule, opened: FromClause | None) -> FromClause:
         """The rule's alert rows with their lifecycle: columns sid, name, t_*, x*, rank,
         status, streak, quiet, since."""
         c = self.flags.c
@@ -293,22 +335,17 @@ class _RuleWriter:
         shown = self._shown(rule)
         truth = self._truth(r, rule)
         ranks = {s.id: i for i, s in enumerate(self.pack.severities)}
-        if previous_run is not None:
-            a = alerts_table.c
+        if opened is not None:
+            o = opened.c
             prev = (
                 select(
-                    a.subject_id.label("p_sid"),
-                    a.severity.label("p_sev"),
-                    a.streak.label("p_streak"),
-                    a.quiet.label("p_quiet"),
-                    func.coalesce(a.since_period, prior).label("p_since"),
+                    o.p_sid,
+                    o.p_sev,
+                    o.p_streak,
+                    o.p_quiet,
+                    func.coalesce(o.p_since, prior).label("p_since"),
                 )
-                .where(
-                    a.school_id == self.school,
-                    a.run_id == previous_run,
-                    a.rule == rule.id,
-                    a.status != AlertStatus.RESOLVED.value,
-                )
+                .where(o.p_rule == rule.id)
                 .subquery("prev")
             )
             p = prev.c
