@@ -62,12 +62,19 @@ Report = tuple[str, str, int, int, int]
 
 
 def reference(
-    history: list[float | None], for_periods: int, resolve_after: int
+    history: list[float | None], for_periods: int, resolve_after: int, start: int = 0
 ) -> list[tuple[Report | None, bool]]:
-    """Per period: the alert (severity, status, streak, quiet, since) or None, and 'is a gap'."""
+    """Per period: the alert (severity, status, streak, quiet, since) or None, and 'is a gap'.
+
+    The lifecycle starts at period ``start`` (no alert before it); windows still
+    read the periods before it.
+    """
     out: list[tuple[Report | None, bool]] = []
     state: Open | None = None
     for t in range(len(history)):
+        if t < start:
+            out.append((None, False))
+            continue
         window = [rank_of(history[t - k]) if t - k >= 0 else None for k in range(for_periods)]
         false_somewhere = any(r == -1 for r in window)
         breach = all(r is not None and r >= 0 for r in window)
@@ -160,45 +167,8 @@ def reference_with_absences(
             start = t + 1
             continue
         # Replay from the period it (re)joined: earlier periods only feed the window.
-        replay = reference(history[: t + 1], for_periods, resolve_after)
-        states = _replay_from(history[: t + 1], start, for_periods, resolve_after)
-        out.append((states, replay[t][1]))
+        out.append(reference(history[: t + 1], for_periods, resolve_after, start)[t])
     return out
-
-
-def _replay_from(
-    history: list[float | None], start: int, for_periods: int, resolve_after: int
-) -> Report | None:
-    """The last period's report when the lifecycle starts at ``start`` (windows look further back)."""
-    state: Open | None = None
-    report: Report | None = None
-    for t in range(start, len(history)):
-        window = [rank_of(history[t - k]) if t - k >= 0 else None for k in range(for_periods)]
-        breach = all(r is not None and r >= 0 for r in window)
-        now = window[0]
-        report = None
-        if breach:
-            severity = max(r for r in window if r is not None)
-            if state is None:
-                state, status = Open(severity, 1, 0, t), "new"
-            else:
-                status = (
-                    "escalated"
-                    if severity < state.rank
-                    else "de_escalated"
-                    if severity > state.rank
-                    else "ongoing"
-                )
-                state = Open(severity, state.streak + 1, 0, state.since)
-            report = (SEVERITIES[state.rank], status, state.streak, 0, state.since)
-        elif state is not None:
-            quiet = 0 if now is not None and now >= 0 else state.quiet + (now == -1)
-            state = Open(state.rank, state.streak + 1, quiet, state.since)
-            status = "resolved" if now == -1 and quiet >= resolve_after else "ongoing"
-            report = (SEVERITIES[state.rank], status, state.streak, quiet, state.since)
-            if status == "resolved":
-                state = None
-    return report
 
 
 @settings(max_examples=80, deadline=None)
