@@ -165,6 +165,10 @@ def test_upgrading_from_the_first_revision_keeps_every_row(db_url: str) -> None:
         assert "USING hash (subject_id)" in definitions["ix_zg_observations_subject"]
     else:
         assert names == {"ix_zg_observations_key"}
+    gap_indexes = {
+        ix["name"]: ix["column_names"] for ix in inspect(st.engine).get_indexes("zg_data_gaps")
+    }
+    assert gap_indexes["ix_zg_data_gaps_run"] == ["school_id", "run_id"]  # revision 0005
     st.engine.dispose()
 
 

@@ -430,3 +430,5 @@ Index(
 Index("ix_zg_actions_status", actions.c.school_id, actions.c.status, actions.c.due)
 Index("ix_zg_alerts_run", alerts.c.school_id, alerts.c.run_id)
 Index("ix_zg_scores_run", scores.c.school_id, scores.c.run_id)
+# Revision 0005.
+Index("ix_zg_data_gaps_run", data_gaps.c.school_id, data_gaps.c.run_id)
