@@ -61,6 +61,9 @@ def test_json_has_alerts_gaps_and_pack_identity(result: AlertSet, pack: Pack) ->
     assert [(g["rule"], g["subject_id"], g["missing"]) for g in loaded["gaps"]] == [
         ("gpa_bottom", s, ["gpa"]) for s in "abc"
     ]
+    # Counted from the backend's masks, before any DataGap is built.
+    assert result.count_gaps() == 3
+    assert "4 alerts, 3 gaps" in repr(result)
 
 
 def test_summary_by_severity_rule_owner(result: AlertSet) -> None:
@@ -110,6 +113,7 @@ def test_rebuilt_from_records_continues_the_lifecycle(pack: Pack, data: Any) -> 
     rebuilt = AlertSet.from_records(pack, T1, stored["alerts"], stored["gaps"])
     assert rebuilt.to_records() == first.to_records()
     assert rebuilt.gap_records() == first.gap_records()
+    assert rebuilt.count_gaps() == first.count_gaps() == len(stored["gaps"]) > 0
     direct = evaluate(pack, subjects, observations, T2, previous=first)
     again = evaluate(pack, subjects, observations, T2, previous=rebuilt)
     assert again.to_records() == direct.to_records()

@@ -111,6 +111,23 @@ def reference(
     return out
 
 
+def observed(
+    result: AlertSet, ids: list[str], periods: list[Period]
+) -> dict[str, tuple[Report | None, bool]]:
+    """Each subject's alert in ``result`` (as a reference report) and whether it is a gap."""
+    alerts = {a.subject_id: a for a in result.alerts}
+    gaps = {g.subject_id for g in result.gaps}
+    out: dict[str, tuple[Report | None, bool]] = {}
+    for s in ids:
+        alert = alerts.get(s)
+        report: Report | None = None
+        if alert is not None:
+            since = periods.index(alert.since)
+            report = (alert.severity, alert.status.value, alert.streak, alert.quiet, since)
+        out[s] = (report, s in gaps)
+    return out
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     histories=st.lists(st.lists(VALUES, min_size=6, max_size=6), min_size=1, max_size=5),
@@ -137,15 +154,8 @@ def test_lifecycle_matches_the_reference(
     got: dict[str, list[tuple[Report | None, bool]]] = {s: [] for s in ids}
     for period in periods:
         previous = evaluate(pack, subjects, observations, period, previous=previous)
-        alerts = {a.subject_id: a for a in previous.alerts}
-        gaps = {g.subject_id for g in previous.gaps}
-        for s in ids:
-            alert = alerts.get(s)
-            report: Report | None = None
-            if alert is not None:
-                since = periods.index(alert.since)
-                report = (alert.severity, alert.status.value, alert.streak, alert.quiet, since)
-            got[s].append((report, s in gaps))
+        for s, seen in observed(previous, ids, periods).items():
+            got[s].append(seen)
     for s, history in zip(ids, histories, strict=True):
         assert got[s] == reference(history, for_periods, resolve_after), (s, history)
 
@@ -215,15 +225,8 @@ def test_lifecycle_follows_subjects_when_the_population_changes(
             continue
         subjects = Subjects(here, ["student"] * len(here))
         previous = evaluate(pack, subjects, observations, period, previous=previous)
-        alerts = {a.subject_id: a for a in previous.alerts}
-        gaps = {g.subject_id for g in previous.gaps}
-        for s in here:
-            alert = alerts.get(s)
-            report: Report | None = None
-            if alert is not None:
-                since = periods.index(alert.since)
-                report = (alert.severity, alert.status.value, alert.streak, alert.quiet, since)
-            got[s].append((report, s in gaps))
+        for s, seen in observed(previous, here, periods).items():
+            got[s].append(seen)
     for s, history in zip(ids, histories, strict=True):
         expected = reference_with_absences(history, present[s], for_periods, resolve_after)
         assert got[s] == expected, (s, history, present[s])

@@ -323,12 +323,21 @@ class AlertSet:
     def __iter__(self) -> Iterator[Alert]:
         return iter(self.alerts)
 
+    def count_gaps(self) -> int:
+        """How many data gaps there are (without building :class:`DataGap` objects)."""
+        if self._gaps is not None:  # built already, or given as records
+            return len(self._gaps)
+        return sum(len(g) for g in self.gap_sets.values())
+
+    #: Appended to the repr by views of this class (a stored run says so).
+    _repr_note = ""
+
     def __repr__(self) -> str:
         return (
             f"AlertSet({self.pack.name} {self.period}: {len(self)} alerts, "
-            f"{sum(len(g) for g in self.gap_sets.values())} gaps"
+            f"{self.count_gaps()} gaps"
             + (f", {len(self.skipped)} rules not due" if self.skipped else "")
-            + ")"
+            + f"{self._repr_note})"
         )
 
     def open(self) -> AlertSet:
@@ -491,7 +500,7 @@ class AlertSet:
         summary = "，".join(f"{k} {v}" for k, v in self.summary().items()) or "无预警"
         return (
             f"<div><p><b>{html.escape(self.pack.name)}</b> {self.period}：{summary}；"
-            f"数据缺失 {len(self.gaps)}"
+            f"数据缺失 {self.count_gaps()}"
             + (f"；本期不评估的规则 {len(self.skipped)} 条" if self.skipped else "")
             + "</p><table><thead><tr><th>规则</th><th>主体</th>"
             "<th>等级</th><th>状态</th><th>说明</th><th>责任</th></tr></thead>"

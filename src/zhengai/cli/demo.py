@@ -163,7 +163,7 @@ def _print_alerts(console: Console, pack: Pack, result: RunResult) -> None:
     console.print(
         "  状态 / lifecycle: "
         + ", ".join(f"{k} {v}" for k, v in sorted(status.items()))
-        + f"; 数据缺失 / data gaps: {len(result.alerts.gaps)}"
+        + f"; 数据缺失 / data gaps: {result.alerts.count_gaps()}"
     )
 
 

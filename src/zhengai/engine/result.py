@@ -91,7 +91,7 @@ class RunResult:
         """How many alerts, gaps, scores, spirals and chain findings the run produced."""
         return {
             "alerts": len(self.alerts),
-            "gaps": _gap_count(self.alerts),
+            "gaps": self.alerts.count_gaps(),
             "scores": sum(len(s) for s in self.scores.values()),
             "spirals": len(self.spirals),
             "findings": len(self.findings),
@@ -145,7 +145,7 @@ class RunResult:
             "alerts_by_severity": self.alerts.summary("severity"),
             "alerts_by_owner": dict(owners),
             "alerts_by_status": self.alerts.summary("status"),
-            "gaps": _gap_count(self.alerts),
+            "gaps": self.alerts.count_gaps(),
             "bands": dict(bands),
             "spirals_by_state": dict(Counter(s.state for s in self.spirals)),
             "findings": len(self.findings),
@@ -164,9 +164,3 @@ class RunResult:
             for k, v in self.summary().items()
         )
         return f"<table><caption>诊断运行 / diagnosis run</caption>{rows}</table>"
-
-
-def _gap_count(alerts: AlertSet) -> int:
-    # A stored run's view counts its gaps in SQL instead of loading them.
-    count = getattr(alerts, "count_gaps", None)
-    return int(count()) if count is not None else len(alerts.gaps)

@@ -69,13 +69,7 @@ class StoredAlertSet(AlertSet):
         """How many data gaps the run wrote (without loading them)."""
         return self._gap_count
 
-    def __repr__(self) -> str:
-        return (
-            f"AlertSet({self.pack.name} {self.period}: {self._count} alerts, "
-            f"{self._gap_count} gaps"
-            + (f", {len(self.skipped)} rules not due" if self.skipped else "")
-            + ", stored)"
-        )
+    _repr_note = ", stored"
 
     def summary(self, by: str | Sequence[str] = "severity") -> dict[Any, int]:
         """Counts of alerts by ``rule``, ``severity``, ``owner``, ``level`` or ``status`` (SQL)."""
