@@ -418,25 +418,35 @@ class AlertSet:
                     f"cannot summarise alerts by {name!r}", hint=did_you_mean(name, allowed)
                 )
         counts: Counter[Any] = Counter()
+        for rule, severity, status, count in self._tallies():
+            record = {
+                "rule": rule.id,
+                "severity": severity,
+                "owner": rule.rule.owner,
+                "level": rule.rule.level.value,
+                "status": status.value,
+            }
+            key = tuple(record[k] for k in keys)
+            counts[key[0] if len(key) == 1 else key] += count
+        order = {s.id: i for i, s in enumerate(self.severities)}
+        if keys == ["severity"]:
+            return {k: counts[k] for k in sorted(counts, key=lambda s: order.get(s, len(order)))}
+        return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
+
+    def _tallies(self) -> Iterator[tuple[CompiledRule, str, AlertStatus, int]]:
+        """How many alerts each (rule, severity, status) has, for :meth:`summary`."""
         width = len(STATUS_CODES)
         for part in self.rules.values():
             # Rule, owner and level are the same for a whole part: count the
             # (severity, status) pairs with numpy, then name them.
             pairs, tally = np.unique(part.rank * width + part.status, return_counts=True)
             for pair, count in zip(pairs.tolist(), tally.tolist(), strict=True):
-                record = {
-                    "rule": part.rule.id,
-                    "severity": self.severities[pair // width].id,
-                    "owner": part.rule.rule.owner,
-                    "level": part.rule.rule.level.value,
-                    "status": STATUS_CODES[pair % width].value,
-                }
-                key = tuple(record[k] for k in keys)
-                counts[key[0] if len(key) == 1 else key] += count
-        order = {s.id: i for i, s in enumerate(self.severities)}
-        if keys == ["severity"]:
-            return {k: counts[k] for k in sorted(counts, key=lambda s: order.get(s, len(order)))}
-        return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
+                yield (
+                    part.rule,
+                    self.severities[pair // width].id,
+                    STATUS_CODES[pair % width],
+                    count,
+                )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One plain dict per alert: rule, subject_id, severity, status, message, values…"""

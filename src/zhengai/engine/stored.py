@@ -12,16 +12,14 @@ that ``explanation`` is empty (it is not stored).
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
 
-from zhengai.alerts import AlertSet, RuleAlerts, RuleGaps, UnknownSummaryKey
+from zhengai.alerts import AlertSet, RuleAlerts, RuleGaps
 from zhengai.alerts.batch import rules_by_level
-from zhengai.errors import did_you_mean
 from zhengai.model import Alert, AlertStatus, Period
 from zhengai.packs import CompiledRule, Pack
 from zhengai.store import Store
@@ -71,38 +69,18 @@ class StoredAlertSet(AlertSet):
 
     _repr_note = ", stored"
 
-    def summary(self, by: str | Sequence[str] = "severity") -> dict[Any, int]:
-        """Counts of alerts by ``rule``, ``severity``, ``owner``, ``level`` or ``status`` (SQL)."""
-        keys = [by] if isinstance(by, str) else list(by)
-        allowed = ("rule", "severity", "owner", "level", "status")
-        for name in keys:
-            if name not in allowed:
-                raise UnknownSummaryKey(
-                    f"cannot summarise alerts by {name!r}", hint=did_you_mean(name, allowed)
-                )
+    def _tallies(self) -> Iterator[tuple[CompiledRule, str, AlertStatus, int]]:
+        # summary() counts in SQL: one row per (rule, severity, status), nothing loaded.
         a = alerts_table.c
         query = (
             select(a.rule, a.severity, a.status, func.count())
             .where(a.school_id == self._store.school, a.run_id == self.run_id)
             .group_by(a.rule, a.severity, a.status)
         )
-        counts: Counter[Any] = Counter()
         with self._store.engine.connect() as conn:
-            for rule_id, severity, status, count in conn.execute(query):
-                compiled = self._source.rules[rule_id]
-                record = {
-                    "rule": rule_id,
-                    "severity": severity,
-                    "owner": compiled.rule.owner,
-                    "level": compiled.rule.level.value,
-                    "status": AlertStatus(status).value,
-                }
-                key = tuple(record[k] for k in keys)
-                counts[key[0] if len(key) == 1 else key] += int(count)
-        order = {s.id: i for i, s in enumerate(self.severities)}
-        if keys == ["severity"]:
-            return {k: counts[k] for k in sorted(counts, key=lambda s: order.get(s, len(order)))}
-        return dict(sorted(counts.items(), key=lambda kv: str(kv[0])))
+            rows = conn.execute(query).all()
+        for rule_id, severity, status, count in rows:
+            yield self._source.rules[rule_id], severity, AlertStatus(status), int(count)
 
     # -- everything else from the loaded rows ----------------------------------------------
     def load(self) -> AlertSet:
