@@ -15,23 +15,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, text
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.sql import ColumnElement, Subquery, null
 
 from zhengai.chain import GoalChain
 from zhengai.packs import Pack
 from zhengai.packs.schema import AttributeType
 from zhengai.scoring import compile_scorecard
-from zhengai.store import Store
+from zhengai.store import Store, analyze_stale
 from zhengai.store.schema import observations as observations_table
 from zhengai.store.schema import subjects as subjects_table
 
 __all__ = ["count_subjects", "indicators_read", "refresh_statistics", "subjects_query"]
-
-#: Re-analyse a table when more than this share of its rows changed since the last
-#: ANALYZE (PostgreSQL's autovacuum default is 10% + 50 rows, but it runs later).
-_STALE_SHARE = 0.1
-_STALE_ROWS = 1000
 
 
 def subjects_query(store: Store, pack: Pack) -> Subquery:
@@ -107,25 +102,4 @@ def refresh_statistics(conn: Connection) -> list[str]:
     for 2,000 students, quadratic in the population.  Returns the tables
     analysed (none on SQLite and MySQL/MariaDB, whose statistics need no help).
     """
-    if conn.dialect.name != "postgresql":
-        return []
-    names = [subjects_table.name, observations_table.name]
-    stale = conn.execute(
-        text(
-            "SELECT relname FROM pg_stat_user_tables"
-            " WHERE relid IN (to_regclass(:subjects), to_regclass(:observations))"
-            " AND (COALESCE(last_analyze, last_autoanalyze) IS NULL"
-            " OR n_mod_since_analyze > :share * n_live_tup + :rows)"
-            " ORDER BY relname"
-        ),
-        {
-            "subjects": names[0],
-            "observations": names[1],
-            "share": _STALE_SHARE,
-            "rows": _STALE_ROWS,
-        },
-    ).scalars()
-    analysed = [name for name in stale if name in names]
-    for name in analysed:
-        conn.execute(text(f"ANALYZE {name}"))  # one of the two table names above
-    return analysed
+    return analyze_stale(conn, [subjects_table.name, observations_table.name])

@@ -8,6 +8,7 @@ actions.  See ``docs/store.md``.
 """
 
 from zhengai.errors import ConcurrencyConflict, StoreError
+from zhengai.store._sql import analyze_stale
 from zhengai.store.errors import (
     BadActionChange,
     BadObservations,
@@ -56,5 +57,6 @@ __all__ = [
     "StoredObservations",
     "Transition",
     "UnknownTable",
+    "analyze_stale",
     "latest_query",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, insert
+from sqlalchemy import Column, MetaData, String, Table, insert, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import Insert
 
 from zhengai.store.connect import family
 
-__all__ = ["dropping", "insert_ignore", "temp_ids", "temp_table", "upsert"]
+__all__ = ["analyze_stale", "dropping", "insert_ignore", "temp_ids", "temp_table", "upsert"]
 
 
 def upsert(
@@ -113,3 +113,43 @@ def dropping(conn: Connection, table: Table) -> Iterator[None]:
             conn.exec_driver_sql(statement)
         raise
     conn.exec_driver_sql(statement)
+
+
+#: A table's planner statistics are stale when the rows changed since its last ANALYZE
+#: exceed this share of the table plus this many rows (autovacuum's defaults).
+_STALE_SHARE = 0.1
+_STALE_ROWS = 50
+
+
+def analyze_stale(conn: Connection, tables: Sequence[str], *, pending: int = 0) -> list[str]:
+    """On PostgreSQL, ``ANALYZE`` those of ``tables`` whose statistics are missing or stale.
+
+    Until autovacuum gets to a freshly loaded table the planner knows nothing of its
+    rows, and picks plans that are quadratic in them (a pivot nested in a loop over
+    subjects: 50 s instead of 0.4 s for 2,000 students; a read back by sequential scan
+    and sort).  ``pending`` counts rows this transaction wrote that the statistics
+    views do not show yet.  ``SKIP_LOCKED``: never wait for a vacuum or another
+    school's load.  Returns the tables analysed (none on SQLite and MySQL/MariaDB,
+    whose statistics need no help).
+    """
+    if family(conn.dialect.name) != "postgresql":
+        return []
+    stale = conn.execute(
+        text(
+            "SELECT relname FROM pg_stat_user_tables"
+            " WHERE relid = ANY(CAST(CAST(:tables AS text[]) AS regclass[]))"
+            " AND (COALESCE(last_analyze, last_autoanalyze) IS NULL"
+            " OR n_mod_since_analyze + :pending > :share * n_live_tup + :rows)"
+            " ORDER BY relname"
+        ),
+        {
+            "tables": list(tables),
+            "pending": pending,
+            "share": _STALE_SHARE,
+            "rows": _STALE_ROWS,
+        },
+    ).scalars()
+    analysed = [name for name in stale if name in tables]
+    for name in analysed:
+        conn.execute(text(f"ANALYZE (SKIP_LOCKED) {name}"))  # one of the given table names
+    return analysed

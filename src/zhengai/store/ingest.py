@@ -45,7 +45,7 @@ from sqlalchemy.types import NullType
 from zhengai.errors import Where
 from zhengai.model import Observation, Period, PeriodKind
 from zhengai.model.period import BadPeriod
-from zhengai.store._sql import dropping, temp_ids, temp_table
+from zhengai.store._sql import analyze_stale, dropping, temp_ids, temp_table
 from zhengai.store.connect import family
 from zhengai.store.errors import BadObservations
 from zhengai.store.records import IngestResult
@@ -335,7 +335,8 @@ def ingest(
                 _load_batches(conn, kind, _Staged(staging.name, kind), cols, batch_size, progress)
                 added = _insert_new(conn, school, staging, periods, now)
         if kind == "postgresql" and added:
-            _refresh_statistics(conn, added)
+            # The next read's planner must know these rows (see analyze_stale).
+            analyze_stale(conn, [observations.name], pending=added)
     except BaseException:
         # Best effort: a dead connection takes its lock with it.
         if not locked:
@@ -345,35 +346,6 @@ def ingest(
     if not locked:
         _unlock_school(conn, school)
     return IngestResult(total, added, perf_counter() - started)
-
-
-#: Re-analyse observations when the rows changed since the last ANALYZE (with this
-#: load) exceed this share of the table plus this many rows (autovacuum's defaults).
-_STALE_SHARE = 0.1
-_STALE_ROWS = 50
-
-
-def _refresh_statistics(conn: Connection, added: int) -> None:
-    """``ANALYZE`` the observations table on PostgreSQL when this load made its statistics stale.
-
-    Until autovacuum gets to it, the planner of the next read knows nothing of the new
-    rows: right after a first load of 2M rows it read them back by a sequential scan
-    and sort (29 s instead of 13 s) and crossed a selection of 100 subjects with all
-    of them in a nested loop (62 s instead of 0.02 s).  Sampling the table costs a
-    fraction of a second.  ``SKIP_LOCKED``: never wait for a vacuum or another
-    school's load (they leave statistics good enough); a role that does not own the
-    table gets a warning from PostgreSQL, not an error.
-    """
-    stale = conn.execute(
-        text(
-            "SELECT COALESCE(last_analyze, last_autoanalyze) IS NULL"
-            " OR n_mod_since_analyze + :added > :share * n_live_tup + :rows"
-            " FROM pg_stat_user_tables WHERE relid = to_regclass(:table)"
-        ),
-        {"added": added, "share": _STALE_SHARE, "rows": _STALE_ROWS, "table": observations.name},
-    ).scalar()
-    if stale is not False:
-        conn.execute(text(f"ANALYZE (SKIP_LOCKED) {observations.name}"))
 
 
 class _Staged:
