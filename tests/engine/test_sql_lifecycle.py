@@ -8,7 +8,7 @@ stored row must be the same.
 
 from __future__ import annotations
 
-import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,13 +97,8 @@ CONDUCT = [None, None, 3.0, 6.0, 0.5]
 
 
 @pytest.fixture
-def pack_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "sqllife"
-    for relative, content in PACK.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
+def pack_dir(write_folder: Callable[..., Path]) -> Path:
+    return write_folder("sqllife", PACK)
 
 
 def _students(n: int) -> list[Subject]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,13 +58,8 @@ PACK = {
 
 
 @pytest.fixture
-def pack_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "sqlpath"
-    for relative, content in PACK.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return root
+def pack_dir(write_folder: Callable[..., Path]) -> Path:
+    return write_folder("sqlpath", PACK)
 
 
 def _students(n: int) -> list[Subject]:
